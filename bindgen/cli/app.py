@@ -1,0 +1,53 @@
+"""The typer application and the one place where domain errors become exit codes.
+
+Command modules register with ``@command(...)``; they only declare options and call a plain
+function in a module outside ``bindgen.cli``.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from bindgen.errors import BindgenError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="bindgen",
+    help="From a TensorFlow Lite model to a working Android app.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def fail(error: BindgenError) -> typer.Exit:
+    """Print ``error`` as the one line users see and return the Exit to raise."""
+    print(f"bindgen: error: {error.one_line()}", file=sys.stderr)
+    return typer.Exit(error.exit_code)
+
+
+def command(name: str, **kwargs: Any) -> Callable[[F], F]:
+    """Register ``fn`` as command ``name``; a BindgenError becomes one line and its exit code."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kw: Any) -> Any:
+            try:
+                return fn(*args, **kw)
+            except BindgenError as error:
+                raise fail(error) from None
+            except KeyboardInterrupt:
+                print("bindgen: interrupted", file=sys.stderr)
+                raise typer.Exit(130) from None
+
+        app.command(name, **kwargs)(wrapper)
+        return fn
+
+    return decorate

@@ -1,0 +1,1 @@
+"""Reading ``.tflite`` files: bounds-checked flatbuffer access and the frozen model description."""
