@@ -51,3 +51,23 @@ def command(name: str, **kwargs: Any) -> Callable[[F], F]:
         return fn
 
     return decorate
+
+
+def _version(value: bool) -> None:
+    if value:
+        from bindgen import __version__
+
+        print(f"bindgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """From a TensorFlow Lite model to a working Android app.
+
+    annotate → inspect → kotlin → android-project → build → test, plus convert / run / bench.
+    """

@@ -55,16 +55,35 @@ class DType(enum.Enum):
     @property
     def is_integer(self) -> bool:
         return self in (
-            DType.INT8, DType.UINT8, DType.INT16, DType.UINT16, DType.INT32, DType.UINT32,
-            DType.INT64, DType.UINT64,
+            DType.INT8,
+            DType.UINT8,
+            DType.INT16,
+            DType.UINT16,
+            DType.INT32,
+            DType.UINT32,
+            DType.INT64,
+            DType.UINT64,
         )
 
 
 _ITEMSIZE = {
-    DType.FLOAT32: 4, DType.FLOAT16: 2, DType.INT32: 4, DType.UINT8: 1, DType.INT64: 8,
-    DType.BOOL: 1, DType.INT16: 2, DType.COMPLEX64: 8, DType.INT8: 1, DType.FLOAT64: 8,
-    DType.COMPLEX128: 16, DType.UINT64: 8, DType.UINT32: 4, DType.UINT16: 2, DType.BFLOAT16: 2,
-    DType.FLOAT8_E4M3FN: 1, DType.FLOAT8_E5M2: 1,
+    DType.FLOAT32: 4,
+    DType.FLOAT16: 2,
+    DType.INT32: 4,
+    DType.UINT8: 1,
+    DType.INT64: 8,
+    DType.BOOL: 1,
+    DType.INT16: 2,
+    DType.COMPLEX64: 8,
+    DType.INT8: 1,
+    DType.FLOAT64: 8,
+    DType.COMPLEX128: 16,
+    DType.UINT64: 8,
+    DType.UINT32: 4,
+    DType.UINT16: 2,
+    DType.BFLOAT16: 2,
+    DType.FLOAT8_E4M3FN: 1,
+    DType.FLOAT8_E5M2: 1,
 }
 
 

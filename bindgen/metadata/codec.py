@@ -1,0 +1,320 @@
+"""Metadata flatbuffer <-> the JSON shape of tflite-support's ``MetadataDisplayer``.
+
+``decode`` mirrors flatc's text generator (which the displayer uses): fields in declaration
+order, a field printed iff it is present in the vtable, enums by name, unions as
+``<name>_type`` + ``<name>``, floats through flatc's ``FloatToString`` (fixed, 6 digits for
+float, 12 for double, trailing zeros trimmed). ``encode`` builds the flatbuffer from the same
+shape, validating every key against the schema and naming the offending key path.
+"""
+
+from __future__ import annotations
+
+import math
+import mmap
+from typing import Any
+
+import flatbuffers
+
+from bindgen.errors import BindgenError
+from bindgen.metadata.schema import ENUMS, FILE_IDENTIFIER, ROOT, TABLES, UNIONS, Field
+from bindgen.tflite.flatbuf import Buf, Table, read_string
+
+Json = Any
+
+_SIZES = {"b": 1, "B": 1, "?": 1, "h": 2, "H": 2, "i": 4, "I": 4, "q": 8, "Q": 8, "f": 4, "d": 8}
+_ENUM_FMT = "b"  # every metadata enum is declared `: byte`
+
+
+def flatc_float(value: float, digits: int = 6) -> float:
+    """The number flatc's JSON shows for ``value`` (``FloatToString(value, digits)``), parsed."""
+    if math.isnan(value) or math.isinf(value):
+        return value
+    text = f"{value:.{digits}f}"
+    stripped = text.rstrip("0")
+    text = stripped + "0" if stripped.endswith(".") else stripped
+    return float(text)
+
+
+# ----------------------------------------------------------------------------------- decoding
+
+
+def decode(
+    data: bytes | memoryview | mmap.mmap, *, where: str, base: int = 0, size: int | None = None
+) -> Json:
+    """Decode a metadata flatbuffer (root ``ModelMetadata``) into displayer JSON."""
+    buf = Buf(data, where=where, base=base, size=size)
+    return _decode_table(buf.root("metadata root table"), ROOT)
+
+
+def _decode_table(table: Table, name: str) -> dict[str, Json]:
+    out: dict[str, Json] = {}
+    for field in TABLES[name]:
+        what = f"{name}.{field.name}"
+        if field.kind == "union":
+            type_code = table.scalar(field.id - 1, "B", None)
+            if type_code is None:
+                continue
+            members = UNIONS[field.type]
+            code = int(type_code)
+            out[f"{field.name}_type"] = (
+                members[code - 1] if 0 < code <= len(members) else ("NONE" if code == 0 else code)
+            )
+            sub = table.table(field.id, what)
+            if sub is not None and 0 < code <= len(members):
+                out[field.name] = _decode_table(sub, members[code - 1])
+            continue
+        pos = table.field_pos(field.id)
+        if pos is None:
+            continue
+        if field.kind == "scalar":
+            out[field.name] = _decode_scalar(table.buf.scalar(field.type, pos, what), field.type)
+        elif field.kind == "enum":
+            raw = int(table.buf.scalar(_ENUM_FMT, pos, what))
+            out[field.name] = ENUMS[field.type].get(raw, raw)
+        elif field.kind == "string":
+            out[field.name] = read_string(table.buf, table.buf.deref(pos, what), what)
+        elif field.kind == "table":
+            out[field.name] = _decode_table(table.buf.table(table.buf.deref(pos, what), what), field.type)
+        else:
+            out[field.name] = _decode_vector(table, field, what)
+    return out
+
+
+def _decode_scalar(value: int | float | bool, fmt: str) -> Json:
+    if fmt == "f":
+        return flatc_float(float(value), 6)
+    if fmt == "d":
+        return flatc_float(float(value), 12)
+    return value
+
+
+def _decode_vector(table: Table, field: Field, what: str) -> list[Json]:
+    if field.type == "string":
+        return table.strings(field.id, what) or []
+    if field.type.startswith("table:"):
+        element = field.type.split(":", 1)[1]
+        return [_decode_table(sub, element) for sub in table.tables(field.id, what) or []]
+    values = table.scalars(field.id, field.type, what) or ()
+    return [_decode_scalar(value, field.type) for value in values]
+
+
+# ----------------------------------------------------------------------------------- encoding
+
+
+def encode(metadata: dict[str, Json], *, where: str = "metadata") -> bytes:
+    """Build a ``M001`` metadata flatbuffer from displayer-shaped JSON."""
+    builder = flatbuffers.Builder(1024)
+    root = _encode_table(builder, metadata, ROOT, where, "")
+    builder.Finish(root, file_identifier=FILE_IDENTIFIER)
+    return bytes(builder.Output())
+
+
+def _key_error(path: str, message: str, where: str) -> BindgenError:
+    return BindgenError(f"{path or '<root>'}: {message}", where=where)
+
+
+def _encode_table(builder: flatbuffers.Builder, value: Json, name: str, where: str, path: str) -> int:
+    if not isinstance(value, dict):
+        raise _key_error(path, f"expected a table ({name}), got {type(value).__name__}", where)
+    fields = {f.name: f for f in TABLES[name]}
+    union_types = {f"{f.name}_type": f for f in TABLES[name] if f.kind == "union"}
+    for key in value:
+        if key not in fields and key not in union_types:
+            allowed = ", ".join(list(fields) + list(union_types))
+            raise _key_error(_join(path, key), f"unknown key for {name} (allowed: {allowed})", where)
+    # Children first: flatbuffers builds bottom-up.
+    offsets: dict[str, int] = {}
+    union_codes: dict[str, int] = {}
+    for field in TABLES[name]:
+        key_path = _join(path, field.name)
+        if field.kind == "union":
+            type_key = f"{field.name}_type"
+            if (type_key in value) != (field.name in value):
+                raise _key_error(key_path, f"needs both '{type_key}' and '{field.name}'", where)
+            if field.name not in value:
+                continue
+            member = value[type_key]
+            members = UNIONS[field.type]
+            if member not in members:
+                raise _key_error(
+                    _join(path, type_key),
+                    f"must be one of {', '.join(members)}, got {member!r}",
+                    where,
+                )
+            union_codes[field.name] = members.index(member) + 1
+            offsets[field.name] = _encode_table(builder, value[field.name], member, where, key_path)
+        elif field.name not in value:
+            continue
+        elif field.kind == "string":
+            offsets[field.name] = builder.CreateString(_expect_str(value[field.name], key_path, where))
+        elif field.kind == "table":
+            offsets[field.name] = _encode_table(builder, value[field.name], field.type, where, key_path)
+        elif field.kind == "vector":
+            offsets[field.name] = _encode_vector(builder, value[field.name], field, where, key_path)
+    builder.StartObject(max((f.id for f in TABLES[name]), default=-1) + 1)
+    for field in TABLES[name]:
+        key_path = _join(path, field.name)
+        if field.name not in value:
+            continue
+        if field.kind == "union":
+            builder.PrependUint8Slot(field.id - 1, union_codes[field.name], 0)
+            builder.PrependUOffsetTRelativeSlot(field.id, offsets[field.name], 0)
+        elif field.kind in ("string", "table", "vector"):
+            builder.PrependUOffsetTRelativeSlot(field.id, offsets[field.name], 0)
+        elif field.kind == "enum":
+            code = _enum_code(value[field.name], field.type, key_path, where)
+            builder.PrependInt8Slot(field.id, code, int(field.default))
+        else:
+            _prepend_scalar_slot(
+                builder, field, _expect_number(value[field.name], field.type, key_path, where)
+            )
+    end: int = builder.EndObject()
+    return end
+
+
+def _encode_vector(builder: flatbuffers.Builder, items: Json, field: Field, where: str, path: str) -> int:
+    if not isinstance(items, list | tuple):
+        raise _key_error(path, f"expected a list, got {type(items).__name__}", where)
+    if field.type == "string":
+        elements = [builder.CreateString(_expect_str(x, f"{path}[{i}]", where)) for i, x in enumerate(items)]
+        return _finish_offsets(builder, elements)
+    if field.type.startswith("table:"):
+        element = field.type.split(":", 1)[1]
+        elements = [_encode_table(builder, x, element, where, f"{path}[{i}]") for i, x in enumerate(items)]
+        return _finish_offsets(builder, elements)
+    numbers = [_expect_number(x, field.type, f"{path}[{i}]", where) for i, x in enumerate(items)]
+    size = _SIZES[field.type]
+    alignment = 16 if field.type == "B" else size  # CustomMetadata.data is force_align: 16
+    builder.StartVector(size, len(numbers), alignment)
+    for number in reversed(numbers):
+        _prepend_scalar(builder, field.type, number)
+    end: int = builder.EndVector()
+    return end
+
+
+def _finish_offsets(builder: flatbuffers.Builder, offsets: list[int]) -> int:
+    builder.StartVector(4, len(offsets), 4)
+    for offset in reversed(offsets):
+        builder.PrependUOffsetTRelative(offset)
+    end: int = builder.EndVector()
+    return end
+
+
+_PREPEND = {
+    "b": "Int8",
+    "B": "Uint8",
+    "?": "Bool",
+    "h": "Int16",
+    "H": "Uint16",
+    "i": "Int32",
+    "I": "Uint32",
+    "q": "Int64",
+    "Q": "Uint64",
+    "f": "Float32",
+    "d": "Float64",
+}
+_RANGES = {
+    "b": (-(2**7), 2**7 - 1),
+    "B": (0, 2**8 - 1),
+    "h": (-(2**15), 2**15 - 1),
+    "H": (0, 2**16 - 1),
+    "i": (-(2**31), 2**31 - 1),
+    "I": (0, 2**32 - 1),
+    "q": (-(2**63), 2**63 - 1),
+    "Q": (0, 2**64 - 1),
+}
+
+
+def _prepend_scalar(builder: flatbuffers.Builder, fmt: str, number: int | float) -> None:
+    getattr(builder, "Prepend" + _PREPEND[fmt])(number)
+
+
+def _prepend_scalar_slot(builder: flatbuffers.Builder, field: Field, number: int | float) -> None:
+    getattr(builder, "Prepend" + _PREPEND[field.type] + "Slot")(field.id, number, field.default)
+
+
+def _expect_str(value: Json, path: str, where: str) -> str:
+    if not isinstance(value, str):
+        raise _key_error(path, f"expected a string, got {type(value).__name__}", where)
+    return value
+
+
+def _expect_number(value: Json, fmt: str, path: str, where: str) -> int | float:
+    if fmt in ("f", "d"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _key_error(path, f"expected a number, got {value!r}", where)
+        return float(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _key_error(path, f"expected an integer, got {value!r}", where)
+    low, high = _RANGES[fmt]
+    if not low <= value <= high:
+        raise _key_error(path, f"{value} is out of range [{low}, {high}]", where)
+    return value
+
+
+def _enum_code(value: Json, enum: str, path: str, where: str) -> int:
+    names = {n: c for c, n in ENUMS[enum].items()}
+    if isinstance(value, str) and value in names:
+        return names[value]
+    raise _key_error(path, f"must be one of {', '.join(names)}, got {value!r}", where)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+# ----------------------------------------------------------------------- min_parser_version
+
+
+def min_parser_version(metadata: dict[str, Json]) -> str:
+    """The official rule: the newest schema version among the features present."""
+    version = (1, 0, 0)
+
+    def need(v: tuple[int, int, int]) -> None:
+        nonlocal version
+        version = max(version, v)
+
+    def walk(node: Json, table: str) -> None:
+        if not isinstance(node, dict):
+            return
+        for field in TABLES[table]:
+            if field.name not in node:
+                continue
+            child = node[field.name]
+            if table == "SubGraphMetadata" and field.name in (
+                "input_process_units",
+                "output_process_units",
+            ):
+                need((1, 1, 0))
+            if table == "SubGraphMetadata" and field.name in (
+                "input_tensor_groups",
+                "output_tensor_groups",
+            ):
+                need((1, 2, 0))
+            if table == "SubGraphMetadata" and field.name == "custom_metadata":
+                need((1, 5, 0))
+            if table == "AssociatedFile" and field.name == "version":
+                need((1, 4, 1))
+            if table == "AssociatedFile" and field.name == "type":
+                if child == "VOCABULARY":
+                    need((1, 0, 1))
+                if child == "SCANN_INDEX_FILE":
+                    need((1, 4, 0))
+            if field.kind == "union":
+                member = node.get(f"{field.name}_type")
+                if member in ("BertTokenizerOptions", "SentencePieceTokenizerOptions"):
+                    need((1, 1, 0))
+                if member == "RegexTokenizerOptions":
+                    need((1, 2, 1))
+                if member == "AudioProperties":
+                    need((1, 3, 0))
+                if member in TABLES:
+                    walk(child, member)
+            elif field.kind == "table":
+                walk(child, field.type)
+            elif field.kind == "vector" and field.type.startswith("table:"):
+                for item in child if isinstance(child, list) else []:
+                    walk(item, field.type.split(":", 1)[1])
+
+    walk(metadata, ROOT)
+    return ".".join(map(str, version))
