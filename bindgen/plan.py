@@ -1,0 +1,519 @@
+"""The processing plan: what to do to each input before inference and to each output after.
+
+Built once from the model description (:func:`build_plan`) and consumed by both the Kotlin
+renderer and the Python host twin, so the two cannot drift. Pure data: no numpy, no Kotlin.
+
+Metadata is read the way the TFLite Task Library and MediaPipe Tasks read it:
+
+* image inputs: ``ImageProperties`` content (or, without metadata, a rank-4 float/uint8 tensor
+  with 1 or 3 channels is *not* guessed to be an image: it stays a plain tensor);
+  ``NormalizationOptions`` from the tensor's ``process_units``; quantized uint8 image inputs are
+  fed raw pixels (the Task Library ignores normalization there), int8/int16 inputs are
+  normalized then quantized with the tensor's own scale/zero-point;
+* labels: the first ``TENSOR_AXIS_LABELS`` file without a locale (else the first one); for a
+  detector's class tensor ``TENSOR_VALUE_LABELS`` (else axis labels);
+* score calibration: a ``TENSOR_AXIS_SCORE_CALIBRATION`` file plus ``ScoreCalibrationOptions``;
+* detectors: four outputs whose metadata has ``BoundingBoxProperties`` (locations), and the
+  classes/scores/count found by the tensor names MediaPipe expects ("location", "category",
+  "score", "number of detections") or, failing that, by the TFLite_Detection_PostProcess order.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bindgen.tflite.model import DType, Model, Tensor
+
+__all__ = [
+    "BindingPlan",
+    "BoundingBox",
+    "BoxCoordinates",
+    "BoxType",
+    "Calibration",
+    "Cast",
+    "ColorSpace",
+    "Dequantize",
+    "DetectionGroup",
+    "InputPlan",
+    "InputRole",
+    "Normalize",
+    "OutputPlan",
+    "OutputRole",
+    "Quantize",
+    "Resize",
+    "ScoreTransformation",
+    "Sigmoid",
+    "build_plan",
+]
+
+
+class InputRole(enum.Enum):
+    IMAGE = "image"
+    TENSOR = "tensor"
+
+
+class OutputRole(enum.Enum):
+    CLASSIFICATION = "classification"
+    DETECTION = "detection"  # one tensor of a DetectionGroup
+    SEGMENTATION = "segmentation"
+    IMAGE = "image"
+    TENSOR = "tensor"
+
+
+class ColorSpace(enum.Enum):
+    RGB = "RGB"
+    GRAYSCALE = "GRAYSCALE"
+
+
+@dataclass(frozen=True)
+class Resize:
+    """Bilinear resize to the model's input size."""
+
+    height: int
+    width: int
+
+
+@dataclass(frozen=True)
+class Normalize:
+    """``(x - mean[c]) / std[c]``; one value applies to every channel."""
+
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Quantize:
+    """``q = x / scale + zero_point`` (rounded, clamped to the dtype)."""
+
+    scale: float
+    zero_point: int
+
+
+@dataclass(frozen=True)
+class Cast:
+    dtype: DType
+
+
+InputStep = Resize | Normalize | Quantize | Cast
+
+
+@dataclass(frozen=True)
+class Dequantize:
+    """``x = scale * (q - zero_point)``."""
+
+    scale: float
+    zero_point: int
+
+
+class ScoreTransformation(enum.Enum):
+    IDENTITY = "IDENTITY"
+    LOG = "LOG"
+    INVERSE_LOGISTIC = "INVERSE_LOGISTIC"
+
+
+@dataclass(frozen=True)
+class Sigmoid:
+    """One line of the calibration file: ``scale, slope, offset[, min_uncalibrated_score]``."""
+
+    scale: float
+    slope: float
+    offset: float
+    min_uncalibrated_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Score calibration; ``sigmoids[i] is None`` means class ``i`` always gets ``default_score``.
+
+    The parameters are read from the model by the generated code at run time too (the file name
+    is kept) so the wrapper needs no copy of them.
+    """
+
+    file_name: str
+    transformation: ScoreTransformation
+    default_score: float
+    sigmoids: tuple[Sigmoid | None, ...]
+
+
+@dataclass(frozen=True)
+class Labels:
+    file_name: str
+    labels: tuple[str, ...]
+
+
+class BoxType(enum.Enum):
+    BOUNDARIES = "BOUNDARIES"  # the four values are left, top, right, bottom (after `index`)
+    UPPER_LEFT = "UPPER_LEFT"  # left, top, width, height
+    CENTER = "CENTER"  # center x, center y, width, height
+
+
+class BoxCoordinates(enum.Enum):
+    RATIO = "RATIO"
+    PIXEL = "PIXEL"
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    """``index[k]`` = position in the last axis of the k-th value (left, top, right, bottom) or
+    (x, y, width, height) depending on ``type``."""
+
+    index: tuple[int, int, int, int]
+    type: BoxType
+    coordinates: BoxCoordinates
+
+
+@dataclass(frozen=True)
+class DetectionGroup:
+    """A TFLite_Detection_PostProcess-style output: indices into ``BindingPlan.outputs``."""
+
+    name: str
+    locations: int
+    classes: int
+    scores: int
+    count: int
+    box: BoundingBox
+    labels: Labels | None
+    calibration: Calibration | None
+    score_threshold: float | None
+
+
+@dataclass(frozen=True)
+class InputPlan:
+    index: int  # position among the subgraph inputs
+    tensor: Tensor
+    name: str  # metadata name, else tensor name (raw, unescaped)
+    description: str
+    role: InputRole
+    steps: tuple[InputStep, ...]
+    color_space: ColorSpace | None = None
+    height: int | None = None
+    width: int | None = None
+    channels: int | None = None
+    value_range: tuple[float, float] | None = None  # from metadata stats min/max
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    index: int
+    tensor: Tensor
+    name: str
+    description: str
+    role: OutputRole
+    dequantize: Dequantize | None
+    labels: Labels | None = None
+    calibration: Calibration | None = None
+    score_threshold: float | None = None
+    detection_group: int | None = None  # index into BindingPlan.detection_groups
+    class_axis_size: int | None = None
+
+
+@dataclass(frozen=True)
+class BindingPlan:
+    model_name: str
+    description: str
+    version: str
+    author: str
+    license: str
+    has_metadata: bool
+    inputs: tuple[InputPlan, ...]
+    outputs: tuple[OutputPlan, ...]
+    detection_groups: tuple[DetectionGroup, ...] = field(default=())
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the metadata JSON (schema 1.5 names, defaults omitted as the displayer omits them).
+
+
+def _units(meta: Mapping[str, Any] | None, kind: str) -> list[Mapping[str, Any]]:
+    if not meta:
+        return []
+    return [u.get("options") or {} for u in meta.get("process_units") or () if u.get("options_type") == kind]
+
+
+def _files(meta: Mapping[str, Any] | None, kind: str) -> list[Mapping[str, Any]]:
+    if not meta:
+        return []
+    return [f for f in meta.get("associated_files") or () if f.get("type", "UNKNOWN") == kind]
+
+
+def _pick_label_file(files: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    for f in files:
+        if not f.get("locale"):
+            return f
+    return files[0] if files else None
+
+
+def _read_text(model: Model, name: str) -> str:
+    from bindgen.tflite import reader
+
+    data: bytes
+    if hasattr(reader, "read_associated_file"):
+        data = reader.read_associated_file(model, name)
+    else:  # stopgap until the reader can read associated files
+        import zipfile
+
+        with zipfile.ZipFile(model.path) as archive:
+            data = archive.read(name)
+    return data.decode("utf-8", errors="replace")
+
+
+def _labels(model: Model, files: Sequence[Mapping[str, Any]]) -> Labels | None:
+    chosen = _pick_label_file(files)
+    if chosen is None:
+        return None
+    name = str(chosen.get("name", ""))
+    lines = _read_text(model, name).splitlines()
+    return Labels(file_name=name, labels=tuple(lines))
+
+
+def _calibration(model: Model, meta: Mapping[str, Any] | None) -> Calibration | None:
+    files = _files(meta, "TENSOR_AXIS_SCORE_CALIBRATION")
+    options = _units(meta, "ScoreCalibrationOptions")
+    if not files:
+        return None
+    opts = options[0] if options else {}
+    sigmoids: list[Sigmoid | None] = []
+    for line in _read_text(model, str(files[0].get("name", ""))).splitlines():
+        parts = [p.strip() for p in line.split(",")] if line.strip() else []
+        if not parts:
+            sigmoids.append(None)
+            continue
+        values = [float(p) for p in parts]
+        if len(values) not in (3, 4) or values[0] < 0:
+            from bindgen.errors import BindgenError
+
+            raise BindgenError(f"malformed score calibration line {line!r}", where=model.path)
+        sigmoids.append(Sigmoid(values[0], values[1], values[2], values[3] if len(values) == 4 else None))
+    return Calibration(
+        file_name=str(files[0].get("name", "")),
+        transformation=ScoreTransformation(opts.get("score_transformation", "IDENTITY")),
+        default_score=float(opts.get("default_score", 0.0)),
+        sigmoids=tuple(sigmoids),
+    )
+
+
+def _threshold(meta: Mapping[str, Any] | None) -> float | None:
+    units = _units(meta, "ScoreThresholdingOptions")
+    return float(units[0].get("global_score_threshold", 0.0)) if units else None
+
+
+def _content(meta: Mapping[str, Any] | None) -> tuple[str | None, Mapping[str, Any]]:
+    content = (meta or {}).get("content") or {}
+    return content.get("content_properties_type"), content.get("content_properties") or {}
+
+
+def _value_range(meta: Mapping[str, Any] | None) -> tuple[float, float] | None:
+    stats = (meta or {}).get("stats") or {}
+    lo, hi = stats.get("min") or (), stats.get("max") or ()
+    if lo and hi:
+        return float(lo[0]), float(hi[0])
+    return None
+
+
+def _per_tensor_quant(tensor: Tensor) -> tuple[float, int] | None:
+    q = tensor.quantization
+    if q is None or not q.scale or q.per_axis or q.scale[0] == 0:
+        return None
+    return float(q.scale[0]), int(q.zero_point[0] if q.zero_point else 0)
+
+
+def _image_layout(tensor: Tensor) -> tuple[int, int, int] | None:
+    shape = tensor.shape
+    if len(shape) == 4 and shape[3] in (1, 3):
+        return shape[1], shape[2], shape[3]
+    if len(shape) == 3 and shape[2] in (1, 3):
+        return shape[0], shape[1], shape[2]
+    return None
+
+
+def _input_plan(index: int, tensor: Tensor, meta: Mapping[str, Any] | None) -> InputPlan:
+    name = str((meta or {}).get("name") or tensor.name)
+    description = str((meta or {}).get("description") or "")
+    kind, _props = _content(meta)
+    layout = _image_layout(tensor)
+    value_range = _value_range(meta)
+    if kind != "ImageProperties" or layout is None or tensor.dtype not in _IMAGE_DTYPES:
+        return InputPlan(index, tensor, name, description, InputRole.TENSOR, (), value_range=value_range)
+    height, width, channels = layout
+    color = ColorSpace.GRAYSCALE if channels == 1 else ColorSpace.RGB
+    steps: list[InputStep] = [Resize(height, width)]
+    norm = _units(meta, "NormalizationOptions")
+    quant = _per_tensor_quant(tensor)
+    if tensor.dtype is DType.UINT8:
+        # raw 0..255 pixels, as the Task Library and MediaPipe feed quantized image models
+        steps.append(Cast(DType.UINT8))
+    else:
+        if norm:
+            mean = tuple(float(v) for v in norm[0].get("mean") or (0.0,))
+            std = tuple(float(v) for v in norm[0].get("std") or (1.0,))
+            if not (len(mean) in (1, channels) and len(std) in (1, channels)) or any(s == 0 for s in std):
+                from bindgen.errors import BindgenError
+
+                raise BindgenError(f"input {name!r}: NormalizationOptions do not fit {channels} channels")
+            steps.append(Normalize(mean, std))
+        if tensor.dtype.is_integer and quant is not None:
+            steps.append(Quantize(*quant))
+        steps.append(Cast(tensor.dtype))
+    return InputPlan(
+        index,
+        tensor,
+        name,
+        description,
+        InputRole.IMAGE,
+        tuple(steps),
+        color,
+        height,
+        width,
+        channels,
+        value_range,
+    )
+
+
+_IMAGE_DTYPES = (DType.FLOAT32, DType.UINT8, DType.INT8, DType.FLOAT16)
+
+_DETECTION_NAMES = {
+    "location": "locations",
+    "locations": "locations",
+    "category": "classes",
+    "categories": "classes",
+    "classes": "classes",
+    "score": "scores",
+    "scores": "scores",
+    "number of detections": "count",
+    "number_of_detections": "count",
+    "num_detections": "count",
+}
+
+
+def _box(props: Mapping[str, Any]) -> BoundingBox:
+    index = tuple(int(i) for i in props.get("index") or (0, 1, 2, 3))
+    if sorted(index) != [0, 1, 2, 3]:
+        index = (0, 1, 2, 3)
+    return BoundingBox(
+        index=(index[0], index[1], index[2], index[3]),
+        type=BoxType(props.get("type", "BOUNDARIES") if props.get("type") != "UNKNOWN" else "BOUNDARIES"),
+        coordinates=BoxCoordinates(props.get("coordinate_type", "RATIO")),
+    )
+
+
+def build_plan(model: Model) -> BindingPlan:
+    """Decide every pre- and post-processing step from the model and its metadata."""
+    md: Mapping[str, Any] = model.metadata or {}
+    sub_md: Mapping[str, Any] = (md.get("subgraph_metadata") or [{}])[0]
+    sub = model.main
+    in_md = list(sub_md.get("input_tensor_metadata") or ())
+    out_md = list(sub_md.get("output_tensor_metadata") or ())
+    if in_md and len(in_md) != len(sub.inputs):
+        in_md = []
+    if out_md and len(out_md) != len(sub.outputs):
+        out_md = []
+
+    def at(items: list[Any], i: int) -> Mapping[str, Any] | None:
+        return items[i] if i < len(items) else None
+
+    inputs = tuple(_input_plan(i, t, at(in_md, i)) for i, t in enumerate(sub.inputs))
+
+    # Detectors: an output with BoundingBoxProperties plus three partners.
+    roles: dict[int, str] = {}
+    box_output = next(
+        (i for i in range(len(sub.outputs)) if _content(at(out_md, i))[0] == "BoundingBoxProperties"), None
+    )
+    groups: list[DetectionGroup] = []
+    if box_output is not None and len(sub.outputs) == 4:
+        for i in range(4):
+            part_meta = at(out_md, i) or {}
+            role = _DETECTION_NAMES.get(str(part_meta.get("name", "")).lower())
+            if role and role not in roles.values():
+                roles[i] = role
+        if len(roles) != 4:  # TFLite_Detection_PostProcess order
+            roles = dict(enumerate(("locations", "classes", "scores", "count")))
+        by_role = {r: i for i, r in roles.items()}
+        class_meta = at(out_md, by_role["classes"])
+        score_meta = at(out_md, by_role["scores"])
+        group_name = "detection_result"
+        for group in sub_md.get("output_tensor_groups") or ():
+            group_name = str(group.get("name") or group_name)
+            break
+        groups.append(
+            DetectionGroup(
+                name=group_name,
+                locations=by_role["locations"],
+                classes=by_role["classes"],
+                scores=by_role["scores"],
+                count=by_role["count"],
+                box=_box(_content(at(out_md, box_output))[1]),
+                labels=_labels(model, _files(class_meta, "TENSOR_VALUE_LABELS"))
+                or _labels(model, _files(class_meta, "TENSOR_AXIS_LABELS")),
+                calibration=_calibration(model, score_meta),
+                score_threshold=_threshold(score_meta),
+            )
+        )
+
+    outputs: list[OutputPlan] = []
+    for i, tensor in enumerate(sub.outputs):
+        meta = at(out_md, i)
+        name = str((meta or {}).get("name") or tensor.name)
+        description = str((meta or {}).get("description") or "")
+        quant = _per_tensor_quant(tensor)
+        deq = Dequantize(*quant) if quant is not None and tensor.dtype.is_integer else None
+        if i in roles and groups:
+            outputs.append(
+                OutputPlan(i, tensor, name, description, OutputRole.DETECTION, deq, detection_group=0)
+            )
+            continue
+        kind, _ = _content(meta)
+        labels = _labels(model, _files(meta, "TENSOR_AXIS_LABELS"))
+        layout = _image_layout(tensor)
+        if kind == "ImageProperties" and layout is not None:
+            outputs.append(OutputPlan(i, tensor, name, description, OutputRole.IMAGE, deq))
+        elif (
+            len(tensor.shape) == 4
+            and tensor.shape[0] == 1
+            and labels is not None
+            and (tensor.shape[3] == len(labels.labels) or kind == "ImageProperties")
+        ):
+            outputs.append(
+                OutputPlan(
+                    i,
+                    tensor,
+                    name,
+                    description,
+                    OutputRole.SEGMENTATION,
+                    deq,
+                    labels=labels,
+                    class_axis_size=tensor.shape[3],
+                )
+            )
+        elif labels is not None and len(tensor.shape) >= 1 and math.prod(tensor.shape) == tensor.shape[-1]:
+            outputs.append(
+                OutputPlan(
+                    i,
+                    tensor,
+                    name,
+                    description,
+                    OutputRole.CLASSIFICATION,
+                    deq,
+                    labels=labels,
+                    calibration=_calibration(model, meta),
+                    score_threshold=_threshold(meta),
+                    class_axis_size=tensor.shape[-1],
+                )
+            )
+        else:
+            outputs.append(OutputPlan(i, tensor, name, description, OutputRole.TENSOR, deq))
+
+    return BindingPlan(
+        model_name=str(md.get("name") or ""),
+        description=str(md.get("description") or ""),
+        version=str(md.get("version") or ""),
+        author=str(md.get("author") or ""),
+        license=str(md.get("license") or ""),
+        has_metadata=model.metadata is not None,
+        inputs=inputs,
+        outputs=tuple(outputs),
+        detection_groups=tuple(groups),
+    )
