@@ -1,0 +1,1 @@
+"""Generating the Android Studio sample project (``bindgen android-project``)."""

@@ -1,0 +1,384 @@
+"""``bindgen android-project``: a complete Android Studio project around one model.
+
+Reader → plan → :class:`~bindgen.kotlin.binding.KotlinBinding` (the Kotlin engineer's naming,
+consumed as is) → :class:`AppSpec` (everything the app templates need, decided here) → a list of
+:class:`~bindgen.output.GeneratedFile` → one write. The output folder appears whole or not at
+all: files are written into a scratch sibling and renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import struct
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bindgen.android import gradle_wrapper
+from bindgen.android.versions import AndroidVersions, load_versions
+from bindgen.errors import BindgenError
+from bindgen.output import GENERATED_NOTICE, GeneratedFile, write_files
+from bindgen.templating import render
+
+#: Relative tolerance / absolute tolerance of the device-vs-host check (raw output values).
+#: GPU/NNAPI are not compared: fp16 arithmetic there is allowed to differ more.
+PARITY_ABS = 1e-3
+PARITY_REL = 1e-3
+EXPECTED_ASSET = "expected_outputs.json"
+SAMPLE_IMAGE_ASSET = "sample.png"
+_APP_ID = re.compile(r"[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)+\Z")
+
+
+@dataclass(frozen=True)
+class AppOutput:
+    property: str  # Outputs property shown by the app
+    raw: str  # raw buffer property compared with the host (TensorBuffer)
+    kind: str  # "classification" | "detection" | "segmentation" | "image" | "tensor"
+    title: str  # Kotlin string literal
+    title_plain: str  # safe inside a Kotlin string literal already quoted by the template
+    comment: str
+
+
+@dataclass(frozen=True)
+class AppInput:
+    shape: str  # "1, 224, 224, 3"
+    data_type: str  # DataType entry
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    app_id: str
+    app_name: str
+    app_name_xml: str
+    package: str
+    class_name: str
+    wrapper_import: str
+    process_args: str
+    test_process_args: str
+    bench_process_args: str
+    sample_image_asset: str
+    expected_asset: str
+    inputs: tuple[AppInput, ...]
+    outputs: tuple[AppOutput, ...]
+    parity_outputs: tuple[AppOutput, ...]
+
+
+def android_string(text: str) -> str:
+    """``text`` as the body of an Android ``<string>`` resource (XML- and aapt-escaped)."""
+    text = " ".join(text.split()) or "App"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\\", "\\\\").replace("'", "\\'").replace('"', '\\"')
+    return "\\" + text if text[0] in "@?" else text
+
+
+def default_names(model_path: Path) -> tuple[str, str, str]:
+    """(app id, app name, package) derived from the model's file name."""
+    words = re.findall(r"[A-Za-z0-9]+", model_path.stem) or ["model"]
+    segment = "".join(words).lower()
+    if not segment[0].isalpha():
+        segment = "m" + segment
+    package = f"dev.bindgen.{segment}"
+    return package, " ".join(w[:1].upper() + w[1:] for w in words), package
+
+
+def check_app_id(value: str, flag: str) -> str:
+    from bindgen.kotlin.names import KEYWORDS
+
+    if not _APP_ID.match(value) or any(part in KEYWORDS for part in value.split(".")):
+        raise BindgenError(
+            f"{flag} {value!r} is not a valid Android application id / Kotlin package",
+            hint="dot-separated words of letters, digits and _, at least two, no Kotlin keywords",
+        )
+    return value
+
+
+def _png(width: int, height: int, rgb: bytes) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + rgb[y * width * 3 : (y + 1) * width * 3] for y in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def synthetic_image(width: int = 256, height: int = 256) -> bytes:
+    """A deterministic test picture (gradient, a square, a disc) for models without a sample."""
+    pixels = bytearray()
+    for y in range(height):
+        for x in range(width):
+            r, g, b = x * 255 // width, y * 255 // height, 96
+            if width // 8 <= x < width * 3 // 8 and height // 8 <= y < height * 3 // 8:
+                r, g, b = 240, 240, 240
+            if (x - width * 2 // 3) ** 2 + (y - height * 2 // 3) ** 2 < (width // 6) ** 2:
+                r, g, b = 220, 40, 40
+            pixels += bytes((r, g, b))
+    return _png(width, height, bytes(pixels))
+
+
+def _sample_tensor(shape: tuple[int, ...], dtype_name: str, itemsize: int) -> bytes:
+    """A deterministic ramp in [0, 1) (float) or [0, 100) (integers), little-endian."""
+    count = 1
+    for d in shape:
+        count *= max(d, 1)
+    formats = {"float32": "<f", "int32": "<i", "int64": "<q", "uint8": "<B", "int8": "<b", "int16": "<h"}
+    fmt = formats.get(dtype_name)
+    if fmt is None:
+        raise BindgenError(f"no sample input can be made for a {dtype_name} input tensor")
+    is_float = dtype_name.startswith("float")
+    return b"".join(struct.pack(fmt, (i % 97) / 97.0 if is_float else i % 100) for i in range(count))
+
+
+def expected_outputs(model_path: Path, inputs: list[tuple[str, bytes]]) -> dict[str, Any]:
+    """The raw output values ``bindgen run`` computes on the host for the sample input.
+
+    The one place the host twin is called. Returns ``{"outputs": {tensor index: [values]}}`` or,
+    when the twin cannot run here, ``{"unavailable": reason}`` (the device test then fails with
+    that reason instead of passing vacuously).
+    """
+    import importlib
+
+    try:
+        twin = importlib.import_module("bindgen.host.twin")
+    except ImportError as error:
+        return {"unavailable": f"the host twin (bindgen run) was not available at generation: {error}"}
+    run_raw = getattr(twin, "run_raw_outputs", None)
+    if run_raw is None:
+        return {"unavailable": "bindgen.host.twin has no run_raw_outputs(model, inputs) yet"}
+    values = run_raw(model_path, inputs)
+    return {"outputs": {str(k): [float(x) for x in v] for k, v in values.items()}}
+
+
+def _keyed(binding: Any, expected: dict[str, Any]) -> dict[str, Any]:
+    """Key the host values by the raw ``Outputs`` property the device test reads, add tolerances."""
+    result: dict[str, Any] = {"tolerance": {"abs": PARITY_ABS, "rel": PARITY_REL}}
+    if "outputs" in expected:
+        by_index = {str(o.index): str(o.raw_name) for o in binding.outputs}
+        result["outputs"] = {by_index[k]: v for k, v in expected["outputs"].items() if k in by_index}
+    else:
+        result["unavailable"] = expected["unavailable"]
+    return result
+
+
+def _kind(output_kind: str) -> str:
+    return {"categories": "classification", "segmentation": "segmentation", "image": "image"}.get(
+        output_kind, "tensor"
+    )
+
+
+def build_spec(binding: Any, app_id: str, app_name: str) -> AppSpec:
+    from bindgen.kotlin.names import kotlin_string_literal
+
+    def title(text: str) -> tuple[str, str]:
+        literal = kotlin_string_literal(text)
+        return literal, literal[1:-1]
+
+    outputs: list[AppOutput] = []
+    for d in binding.detections:
+        lit, plain = title(str(d.name))
+        outputs.append(
+            AppOutput(str(d.name), str(d.locations), "detection", lit, plain, "boxes over the image")
+        )
+    parity: list[AppOutput] = []
+    for o in binding.outputs:
+        lit, plain = title(str(o.name))
+        kind = _kind(o.kind.value)
+        entry = AppOutput(str(o.name), str(o.raw_name), kind, lit, plain, f"output {o.index}")
+        if o.kind.value != "detection_part":
+            if kind == "segmentation":  # the raw per-class scores drive the coloured mask
+                entry = AppOutput(str(o.raw_name), str(o.raw_name), kind, lit, plain, f"output {o.index}")
+            outputs.append(entry)
+        if o.raw_type == "TensorBuffer":
+            parity.append(AppOutput(str(o.raw_name), str(o.raw_name), "tensor", lit, plain, str(o.index)))
+    image_input = binding.has_image_input and len(binding.inputs) == 1
+    if image_input:
+        process_args = "bitmap"
+        test_args = "SampleInput.bitmap(Device.context)"
+        bench_args = "SampleInput.bitmap(context)"
+    else:
+        n = len(binding.inputs)
+        process_args = ", ".join(f"SampleInput.tensor(this, {i})" for i in range(n))
+        test_args = ", ".join(f"SampleInput.tensor(Device.context, {i})" for i in range(n))
+        bench_args = ", ".join(f"SampleInput.tensor(context, {i})" for i in range(n))
+    inputs = tuple(
+        AppInput(", ".join(str(d) for d in i.shape), (i.data_type or "DataType.FLOAT32").split(".")[-1])
+        for i in binding.inputs
+    )
+    return AppSpec(
+        app_id=app_id,
+        app_name=app_name,
+        app_name_xml=android_string(app_name),
+        package=binding.package,
+        class_name=str(binding.class_name),
+        wrapper_import=f"{binding.package}.{binding.class_name}",
+        process_args=process_args,
+        test_process_args=test_args,
+        bench_process_args=bench_args,
+        sample_image_asset=SAMPLE_IMAGE_ASSET,
+        expected_asset=EXPECTED_ASSET,
+        inputs=inputs,
+        outputs=tuple(outputs),
+        parity_outputs=tuple(parity),
+    )
+
+
+def render_project(
+    *,
+    binding: Any,
+    wrapper_files: list[GeneratedFile],
+    spec: AppSpec,
+    versions: AndroidVersions,
+    model_bytes: bytes,
+    sample_image: bytes,
+    sample_tensors: list[bytes],
+    expected: dict[str, Any],
+    readme: str,
+) -> list[GeneratedFile]:
+    """Every file of the project (without the Gradle launcher), in memory."""
+    ctx = {"notice": GENERATED_NOTICE, "app": spec, "v": versions, "project_name": spec.app_name_xml}
+    src = "app/src/main"
+    pkg_dir = spec.package.replace(".", "/")
+    files = [
+        GeneratedFile("settings.gradle.kts", render("android/settings.gradle.kts.j2", **ctx)),
+        GeneratedFile("build.gradle.kts", render("android/build.gradle.kts.j2", **ctx)),
+        GeneratedFile("gradle.properties", render("android/gradle.properties.j2", **ctx)),
+        GeneratedFile("gradle/libs.versions.toml", render("android/libs.versions.toml.j2", **ctx)),
+        GeneratedFile(
+            "gradle/wrapper/gradle-wrapper.properties", render("android/gradle-wrapper.properties.j2", **ctx)
+        ),
+        GeneratedFile(".gitignore", ".gradle/\nbuild/\nlocal.properties\n.idea/\n*.iml\n"),
+        GeneratedFile("README.md", readme),
+        GeneratedFile("app/build.gradle.kts", render("android/app/build.gradle.kts.j2", **ctx)),
+        GeneratedFile(f"{src}/AndroidManifest.xml", render("android/app/AndroidManifest.xml.j2", **ctx)),
+        GeneratedFile(f"{src}/res/values/strings.xml", render("android/app/res/strings.xml.j2", **ctx)),
+        GeneratedFile(
+            f"{src}/res/layout/activity_main.xml", render("android/app/res/activity_main.xml.j2", **ctx)
+        ),
+        GeneratedFile(
+            f"{src}/res/drawable/ic_launcher.xml", render("android/app/res/ic_launcher.xml.j2", **ctx)
+        ),
+        GeneratedFile(f"{src}/assets/{binding.model_asset}", model_bytes),
+        GeneratedFile(f"{src}/assets/{SAMPLE_IMAGE_ASSET}", sample_image),
+        GeneratedFile(
+            f"{src}/assets/{EXPECTED_ASSET}", json.dumps(expected, indent=1, sort_keys=True) + "\n"
+        ),
+    ]
+    files += [
+        GeneratedFile(f"{src}/assets/sample_input_{i}.bin", data) for i, data in enumerate(sample_tensors)
+    ]
+    for name in ("MainActivity", "Presenter", "SampleInput"):
+        files.append(
+            GeneratedFile(
+                f"{src}/kotlin/{pkg_dir}/{name}.kt", render(f"android/app/kotlin/{name}.kt.j2", **ctx)
+            )
+        )
+    for name in ("Device", "DelegatesTest", "HostParityTest", "Flatten", "BenchmarkTest"):
+        files.append(
+            GeneratedFile(
+                f"app/src/androidTest/kotlin/{pkg_dir}/{name}.kt",
+                render(f"android/app/androidTest/{name}.kt.j2", **ctx),
+            )
+        )
+    for generated in wrapper_files:
+        files.append(GeneratedFile(f"{src}/kotlin/{generated.path}", generated.content))
+    return files
+
+
+def write_project(out_dir: Path, files: list[GeneratedFile], *, overwrite: bool) -> None:
+    """Write ``files`` into a scratch sibling of ``out_dir``, then rename it into place."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BindgenError("exists and is not a folder", where=out_dir)
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
+        raise BindgenError(
+            "folder exists and is not empty", where=out_dir, hint="pass --overwrite to replace it"
+        )
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        write_files(scratch, files)
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+            out_dir.rename(old / "project")
+            scratch.rename(out_dir)
+            shutil.rmtree(old)
+        else:
+            scratch.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+
+
+@dataclass(frozen=True)
+class Generated:
+    out_dir: Path
+    files: int
+    wrapper_message: str
+
+
+def generate(
+    model_path: Path,
+    out_dir: Path,
+    *,
+    app_id: str | None = None,
+    app_name: str | None = None,
+    package: str | None = None,
+    sample_image: Path | None = None,
+    overwrite: bool = False,
+    with_wrapper: bool = True,
+) -> Generated:
+    """Read the model, render the whole project, add the Gradle launcher, write it all at once."""
+    from bindgen.kotlin.binding import build_binding
+    from bindgen.kotlin.names import Case, NameAllocator
+    from bindgen.kotlin.render import render_wrapper
+    from bindgen.plan import build_plan
+    from bindgen.tflite.reader import read_model
+
+    versions = load_versions()
+    d_id, d_name, d_pkg = default_names(model_path)
+    app_id = check_app_id(app_id or d_id, "--app-id")
+    package = check_app_id(package or d_pkg, "--package")
+    app_name = app_name or d_name
+    model = read_model(model_path)
+    plan = build_plan(model)
+    class_name = NameAllocator(case=Case.UPPER_CAMEL, fallback="AutoModel").new_name(model_path.stem)
+    binding = build_binding(plan, package=package, class_name=class_name, model_asset=model_path.name)
+    wrapper = render_wrapper(model, package, class_name)
+    image_bytes = sample_image.read_bytes() if sample_image else synthetic_image()
+    tensors = []
+    host_inputs: list[tuple[str, bytes]] = []
+    for i in binding.inputs:
+        if i.kind.value == "image":
+            host_inputs.append(("image", image_bytes))
+        else:
+            data = _sample_tensor(i.shape, i.dtype, 0)
+            tensors.append(data)
+            host_inputs.append(("tensor", data))
+    spec = build_spec(binding, app_id, app_name)
+    readme = render(
+        "android/README.md.j2", notice=GENERATED_NOTICE, app=spec, v=versions, model_name=model_path.name
+    )
+    files = render_project(
+        binding=binding,
+        wrapper_files=list(wrapper),
+        spec=spec,
+        versions=versions,
+        model_bytes=model_path.read_bytes(),
+        sample_image=image_bytes,
+        sample_tensors=tensors,
+        expected=_keyed(binding, expected_outputs(model_path, host_inputs)),
+        readme=readme,
+    )
+    message = "no Gradle launcher requested"
+    if with_wrapper:
+        outcome = gradle_wrapper.make_launcher(versions.gradle)
+        files += list(outcome.files)
+        message = outcome.message
+    write_project(out_dir, files, overwrite=overwrite)
+    return Generated(out_dir, len(files), message)

@@ -1,0 +1,170 @@
+"""``bindgen android-project``: the Gradle files, the version pins and the wrapper step.
+
+The Kotlin compile checks of the generated project (kotlinc against Maven Central jars) and the
+android-sample/ drift check join this file once the wrapper renderer and the demo model land.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bindgen.android import gradle_wrapper, project
+from bindgen.android.versions import check_compatible, load_catalog, load_versions
+from bindgen.errors import BindgenError
+from bindgen.output import GENERATED_NOTICE
+from bindgen.templating import render
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def gradle_files() -> dict[str, str]:
+    v = load_versions()
+    ctx = {"notice": GENERATED_NOTICE, "v": v, "project_name": "Demo"}
+    return {
+        name: render(f"android/{name}.j2", **ctx)
+        for name in (
+            "settings.gradle.kts",
+            "build.gradle.kts",
+            "libs.versions.toml",
+            "gradle-wrapper.properties",
+        )
+    }
+
+
+def test_repo_catalog_is_a_compatible_combination() -> None:
+    v = load_versions()
+    check_compatible(v)  # AGP/Gradle/JDK/Kotlin/SDK rows from the AGP release notes
+    assert v.compile_sdk >= v.target_sdk >= 35, "Play requires targetSdk 35+ (and 16 KB pages)"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "complaint"),
+    [
+        ("gradle", "9.0.0", "needs Gradle"),
+        ("compile_sdk", 37, "compileSdk up to"),
+        ("jdk", 11, "JDK"),
+        ("kotlin", "2.1.0", "KGP"),
+        ("agp", "8.13.0", "no compatibility row"),
+    ],
+)
+def test_incompatible_pins_are_refused(field: str, value: object, complaint: str) -> None:
+    with pytest.raises(BindgenError, match=complaint):
+        check_compatible(replace(load_versions(), **{field: value}))
+
+
+def test_generated_catalog_parses_and_defines_every_alias_used() -> None:
+    files = gradle_files()
+    catalog = tomllib.loads(files["libs.versions.toml"])
+    app = render(
+        "android/app/build.gradle.kts.j2",
+        notice="",
+        v=load_versions(),
+        app=type("A", (), {"package": "a.b", "app_id": "a.b"})(),
+    )
+    used = set(re.findall(r"libs\.([a-zA-Z0-9_.]+)", files["build.gradle.kts"] + app))
+    assert used, "the build files use the catalog"
+    for ref in used:
+        section, _, name = ref.partition(".")
+        name = name.removesuffix(".get()").removesuffix(".get")
+        if section == "versions":
+            assert name in catalog["versions"], ref
+        elif section == "plugins":
+            assert name.replace(".", "-") in catalog["plugins"], ref
+        else:
+            assert ref.replace(".", "-") in catalog["libraries"], ref
+    for table in ("libraries", "plugins"):
+        for entry in catalog[table].values():
+            assert entry["version"]["ref"] in catalog["versions"]
+
+
+def test_generated_catalog_carries_the_repo_pins() -> None:
+    repo = load_catalog()["versions"]
+    generated = tomllib.loads(gradle_files()["libs.versions.toml"])["versions"]
+    for key, value in generated.items():
+        assert str(repo[key]) == value, key
+    wrapper = gradle_files()["gradle-wrapper.properties"]
+    assert f"gradle-{repo['gradle']}-bin.zip" in wrapper
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("Snack & <Co>", "Snack &amp; &lt;Co&gt;"), ('it\'s "x"', 'it\\\'s \\"x\\"'), ("@home", "\\@home")],
+)
+def test_app_name_is_escaped_for_string_resources(name: str, expected: str) -> None:
+    assert project.android_string(name) == expected
+
+
+@pytest.mark.parametrize("bad", ["demo", "1a.b", "a.in.b", "a..b", "a.b-c", "a.b/../c"])
+def test_bad_application_ids_are_one_line_errors(bad: str) -> None:
+    with pytest.raises(BindgenError, match="--app-id"):
+        project.check_app_id(bad, "--app-id")
+
+
+def test_defaults_come_from_the_model_name() -> None:
+    app_id, name, package = project.default_names(Path("012-my model.v2.tflite"))
+    assert app_id == package == "dev.bindgen.m012mymodelv2"
+    assert name == "012 My Model V2"
+    project.check_app_id(app_id, "--app-id")
+
+
+def test_synthetic_sample_is_a_real_png() -> None:
+    pytest.importorskip("PIL")
+    import io
+
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(project.synthetic_image(64, 32)))
+    assert img.size == (64, 32) and img.mode == "RGB"
+    assert img.getpixel((60, 0))[0] > img.getpixel((0, 0))[0]  # the gradient is there
+
+
+def test_project_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    from bindgen.output import GeneratedFile
+
+    out = tmp_path / "proj"
+    out.mkdir()
+    (out / "keep.txt").write_text("user file")
+    with pytest.raises(BindgenError, match="not empty"):
+        project.write_project(out, [GeneratedFile("a.txt", "x")], overwrite=False)
+    assert (out / "keep.txt").read_text() == "user file"
+    with pytest.raises(BindgenError, match="leave the output folder"):
+        project.write_project(
+            tmp_path / "new", [GeneratedFile("ok", "x"), GeneratedFile("../x", "y")], overwrite=False
+        )
+    assert not (tmp_path / "new").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["proj"], "no scratch folder left behind"
+    project.write_project(out, [GeneratedFile("a.txt", "x")], overwrite=True)
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("gradle") is None, reason="needs a `gradle` on PATH (Debian's 4.4.1)")
+def test_gradle_wrapper_step_with_the_machine_gradle() -> None:
+    v = load_versions()
+    outcome = gradle_wrapper.make_launcher(v.gradle)
+    files = {f.path: f for f in outcome.files}
+    assert set(files) == {"gradlew", "gradlew.bat", "gradle/wrapper/gradle-wrapper.jar"}
+    assert files["gradlew"].executable
+    assert "org.gradle.wrapper.GradleWrapperMain" in files["gradlew"].data().decode()
+    jar = files["gradle/wrapper/gradle-wrapper.jar"].data()
+    import io
+
+    names = zipfile.ZipFile(io.BytesIO(jar)).namelist()
+    assert "org/gradle/wrapper/GradleWrapperMain.class" in names
+
+
+def test_no_gradle_means_a_complete_project_and_a_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    outcome = gradle_wrapper.make_launcher("9.4.1")
+    assert outcome.files == () and outcome.gradle is None
+    assert "gradle wrapper --gradle-version 9.4.1" in outcome.message
