@@ -143,7 +143,7 @@ def annotate_file(
             targets[fid] = target
             kept.append(target)
     for fid in (1, 2, 7, 8, 9):
-        for t in root.tables(fid, f"Model field {fid}") if fid in targets else []:
+        for t in (root.tables(fid, f"Model field {fid}") or []) if fid in targets else []:
             kept += [t.pos, t.vt]
     externals: dict[int, tuple[int, int]] = {}
     for i, t in enumerate(buffer_tables):
