@@ -1,0 +1,15 @@
+"""Shared fixtures. Toolchain ones first; see tests/toolchain.py and tests/oracle.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import toolchain
+
+
+@pytest.fixture(scope="session")
+def kotlin_classpath() -> list[Path]:
+    """The jars kotlinc compiles generated code against (fails with "run make test" if absent)."""
+    return toolchain.compile_classpath()
