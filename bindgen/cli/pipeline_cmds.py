@@ -132,7 +132,10 @@ def bench_cmd(
     if as_json:
         sys.stdout.write(json.dumps(latency.to_json(results, options), indent=2) + "\n")
         return
-    Console().print(latency.render_table(results))
+    console = Console()
+    if not console.is_terminal:  # logs and pipes: never truncate model names to 80 columns
+        console = Console(width=200)
+    console.print(latency.render_table(results))
     print(latency.OP_PROFILE_NOTE)
     if plot is not None:
         print(f"wrote {plot}")
