@@ -35,6 +35,7 @@ from bindgen.plan import (
     BoxType,
     Cast,
     ColorSpace,
+    Dequantize,
     InputPlan,
     InputRole,
     Normalize,
@@ -50,6 +51,7 @@ __all__ = [
     "CLASS_MEMBERS",
     "SUPPORT_FILE_CLASS",
     "DetectionBinding",
+    "FieldBinding",
     "InputBinding",
     "InputKind",
     "KotlinBinding",
@@ -159,6 +161,11 @@ class OutputBinding:
     transformation: str  # BindgenSupport.Transformation entry
     default_score_literal: str
     image_shape: tuple[int, int, int] | None  # (h, w, c) for image outputs
+    shape_literal: str  # "1, 1001" for intArrayOf(…)
+    floats: str  # Kotlin expression: this output's values as a dequantized FloatArray
+    threshold_literal: str  # score threshold ("-Float.MAX_VALUE" when the metadata has none)
+    segmentation_size_literal: str  # "height, width, classes" for segmentation outputs
+    image_shape_literal: str  # "h, w, c" for image outputs
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,21 @@ class DetectionBinding:
     transformation: str
     default_score_literal: str
     kdoc: tuple[str, ...]
+    locations_floats: str
+    classes_floats: str
+    scores_floats: str
+    count_floats: str
+    box_index_literal: str
+    threshold_literal: str
+
+
+@dataclass(frozen=True)
+class FieldBinding:
+    """A private constructor property of the wrapper and how ``newInstance`` initialises it."""
+
+    name: KotlinName
+    type: str
+    init: str
 
 
 @dataclass(frozen=True)
@@ -191,6 +213,7 @@ class KotlinBinding:
     inputs: tuple[InputBinding, ...]
     outputs: tuple[OutputBinding, ...]
     detections: tuple[DetectionBinding, ...]
+    fields: tuple[FieldBinding, ...]
     support_class: str = SUPPORT_FILE_CLASS
 
     @property
@@ -379,6 +402,73 @@ def _output(plan: OutputPlan, props: NameAllocator, fields: NameAllocator, no_md
         ).name,
         default_score_literal=float_literal(plan.calibration.default_score if plan.calibration else 0.0),
         image_shape=image_shape,
+        shape_literal=", ".join(str(d) for d in tensor.shape),
+        floats=_floats_expr(plan.index, tensor.dtype, plan.dequantize),
+        threshold_literal=_threshold_literal(plan.score_threshold),
+        segmentation_size_literal=(
+            ", ".join(str(d) for d in tensor.shape[1:4]) if plan.role is OutputRole.SEGMENTATION else ""
+        ),
+        image_shape_literal=", ".join(str(d) for d in image_shape) if image_shape else "",
+    )
+
+
+def _floats_expr(index: int, dtype: DType, deq: Dequantize | None) -> str:
+    scale = float_literal(deq.scale) if deq else "1f"
+    zero_point = int_literal(deq.zero_point) if deq else "0"
+    return (
+        f"BindgenSupport.toFloats(buffers[{index}], BindgenSupport.DType.{dtype.name}, {scale}, {zero_point})"
+    )
+
+
+def _threshold_literal(value: float | None) -> str:
+    return "-Float.MAX_VALUE" if value is None else float_literal(value)
+
+
+def _fields(
+    plan: BindingPlan, outputs: tuple[OutputBinding, ...], detections: list[DetectionBinding]
+) -> tuple[FieldBinding, ...]:
+    result: list[FieldBinding] = []
+    for o in outputs:
+        if o.labels_field:
+            result.append(
+                FieldBinding(
+                    o.labels_field,
+                    "List<String>",
+                    f"BindgenSupport.readLines(extractor, {o.labels_file_literal})",
+                )
+            )
+        if o.calibration_field:
+            result.append(
+                FieldBinding(
+                    o.calibration_field,
+                    "BindgenSupport.Calibration",
+                    _calibration_init(o.calibration_file_literal, o.transformation, o.default_score_literal),
+                )
+            )
+    for d in detections:
+        if d.labels_field:
+            result.append(
+                FieldBinding(
+                    d.labels_field,
+                    "List<String>",
+                    f"BindgenSupport.readLines(extractor, {d.labels_file_literal})",
+                )
+            )
+        if d.calibration_field:
+            result.append(
+                FieldBinding(
+                    d.calibration_field,
+                    "BindgenSupport.Calibration",
+                    _calibration_init(d.calibration_file_literal, d.transformation, d.default_score_literal),
+                )
+            )
+    return tuple(result)
+
+
+def _calibration_init(file_literal: str, transformation: str, default_score: str) -> str:
+    return (
+        f"BindgenSupport.Calibration.read(extractor, {file_literal}, "
+        f"BindgenSupport.Transformation.{transformation}, {default_score})"
     )
 
 
@@ -411,9 +501,10 @@ def build_binding(
     plan: BindingPlan, *, package: str, class_name: KotlinName, model_asset: str
 ) -> KotlinBinding:
     """Name everything in ``plan`` for Kotlin; the result is all a template may read."""
-    fields = NameAllocator(reserved=CLASS_MEMBERS)  # private properties of the class
-    params = NameAllocator(reserved=CLASS_MEMBERS)  # process(...) parameters
-    props = NameAllocator(reserved=OUTPUTS_MEMBERS + CLASS_MEMBERS)  # Outputs properties
+    # One allocator for the whole class: process() parameters, private fields and the inner
+    # Outputs properties all live in scopes that see each other, so none may shadow another.
+    fields = NameAllocator(reserved=OUTPUTS_MEMBERS + CLASS_MEMBERS)
+    params = props = fields
     no_md = not plan.has_metadata
     inputs = tuple(_input(p, params, fields, no_md) for p in plan.inputs)
     outputs = tuple(_output(p, props, fields, no_md) for p in plan.outputs)
@@ -447,6 +538,12 @@ def build_binding(
                     group.calibration.default_score if group.calibration else 0.0
                 ),
                 kdoc=tuple(kdoc_lines(f"Detections decoded from the {group.name} tensor group.")),
+                locations_floats=outputs[group.locations].floats,
+                classes_floats=outputs[group.classes].floats,
+                scores_floats=outputs[group.scores].floats,
+                count_floats=outputs[group.count].floats,
+                box_index_literal=", ".join(str(i) for i in group.box.index),
+                threshold_literal=_threshold_literal(group.score_threshold),
             )
         )
     return KotlinBinding(
@@ -459,6 +556,7 @@ def build_binding(
         inputs=inputs,
         outputs=outputs,
         detections=tuple(detections),
+        fields=_fields(plan, outputs, detections),
     )
 
 
