@@ -1,0 +1,222 @@
+"""The host twin: runs a model on this machine with exactly the processing plan the Kotlin wrapper
+uses (``bindgen.plan``), so ``bindgen run`` shows what the app will compute.
+
+numpy, Pillow and ai-edge-litert are imported only inside :func:`run_model` (the ``run`` extra);
+nothing else in bindgen needs them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bindgen.errors import EXIT_FAILED, BindgenError
+from bindgen.plan import (
+    BindingPlan,
+    BoxType,
+    Calibration,
+    Cast,
+    ColorSpace,
+    Dequantize,
+    DetectionGroup,
+    InputPlan,
+    InputRole,
+    Normalize,
+    OutputPlan,
+    OutputRole,
+    Quantize,
+    Resize,
+    ScoreTransformation,
+    build_plan,
+)
+from bindgen.tflite.model import DType
+from bindgen.tflite.reader import read_model
+
+__all__ = ["calibrate", "run_model"]
+
+_INT_RANGES = {
+    DType.UINT8: (0, 255), DType.INT8: (-128, 127), DType.INT16: (-32768, 32767),
+    DType.INT32: (-(2**31), 2**31 - 1), DType.INT64: (-(2**63), 2**63 - 1),
+}  # fmt: skip
+
+
+def _imports() -> tuple[Any, Any, Any]:
+    try:
+        import numpy as np
+        from ai_edge_litert.interpreter import Interpreter
+        from PIL import Image
+    except ImportError as error:
+        raise BindgenError(
+            f"bindgen run needs {error.name}", hint="pip install 'bindgen[run]'", exit_code=EXIT_FAILED
+        ) from None
+    return np, Interpreter, Image
+
+
+def _cast(np: Any, values: Any, dtype: DType) -> Any:
+    """Like BindgenSupport.fromFloats: integers are rounded half up and clamped."""
+    if dtype in _INT_RANGES:
+        lo, hi = _INT_RANGES[dtype]
+        return np.clip(np.floor(values.astype(np.float64) + 0.5), lo, hi).astype(dtype.numpy_name)
+    if dtype is DType.BOOL:
+        return values != 0
+    return values.astype(dtype.numpy_name)
+
+
+def _image_input(np: Any, image_module: Any, plan: InputPlan, path: str) -> Any:
+    try:
+        with image_module.open(path) as image:
+            mode = "L" if plan.color_space is ColorSpace.GRAYSCALE else "RGB"
+            image = image.convert(mode)
+            values: Any = None
+            for step in plan.steps:
+                if isinstance(step, Resize):
+                    if image.size != (step.width, step.height):
+                        image = image.resize((step.width, step.height), image_module.BILINEAR)
+                    values = np.asarray(image, dtype=np.float32).reshape(step.height, step.width, -1)
+                elif isinstance(step, Normalize):
+                    values = (values - np.asarray(step.mean, np.float32)) / np.asarray(step.std, np.float32)
+                elif isinstance(step, Quantize):
+                    values = values / np.float32(step.scale) + np.float32(step.zero_point)
+                elif isinstance(step, Cast):
+                    values = _cast(np, values, step.dtype)
+    except OSError as error:
+        raise BindgenError(f"cannot read image: {error}", where=path) from None
+    return values.reshape(plan.tensor.shape)
+
+
+def _tensor_input(np: Any, plan: InputPlan, path: str) -> Any:
+    try:
+        values = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise BindgenError(f"cannot read .npy: {error}", where=path) from None
+    tensor = plan.tensor
+    if values.size != math.prod(tensor.shape):
+        raise BindgenError(
+            f"input {plan.name!r} needs {list(tensor.shape)} values, the file has shape {list(values.shape)}",
+            where=path,
+        )
+    q = tensor.quantization
+    if values.dtype.kind == "f" and tensor.dtype.is_integer and q is not None and q.scale:
+        values = values / q.scale[0] + (q.zero_point[0] if q.zero_point else 0)
+    return _cast(np, values, tensor.dtype).reshape(tensor.shape)
+
+
+def calibrate(calibration: Calibration, index: int, score: float) -> float:
+    """The Task Library's score calibration of class ``index`` (BindgenSupport.Calibration)."""
+    sigmoid = calibration.sigmoids[index] if index < len(calibration.sigmoids) else None
+    if sigmoid is None:
+        return calibration.default_score
+    if sigmoid.min_uncalibrated_score is not None and score < sigmoid.min_uncalibrated_score:
+        return calibration.default_score
+    if calibration.transformation is ScoreTransformation.LOG:
+        transformed = math.log(score) if score > 0 else -math.inf
+    elif calibration.transformation is ScoreTransformation.INVERSE_LOGISTIC:
+        transformed = (math.log(score) if score > 0 else -math.inf) - (
+            math.log(1 - score) if score < 1 else -math.inf
+        )
+    else:
+        transformed = score
+    x = transformed * sigmoid.slope + sigmoid.offset
+    if x >= 0:
+        return sigmoid.scale / (1 + math.exp(-x))
+    e = math.exp(x)
+    return sigmoid.scale * e / (1 + e)
+
+
+def _floats(np: Any, raw: Any, deq: Dequantize | None) -> Any:
+    values = raw.astype(np.float32)
+    if deq is not None:
+        values = np.float32(deq.scale) * (values - np.float32(deq.zero_point))
+    return values
+
+
+def _classification(np: Any, plan: OutputPlan, values: Any, top_k: int | None) -> list[dict[str, Any]]:
+    labels = plan.labels.labels if plan.labels else ()
+    result = []
+    for i, score in enumerate(values.reshape(-1).tolist()):
+        if plan.calibration is not None:
+            score = calibrate(plan.calibration, i, score)
+        if plan.score_threshold is not None and score < plan.score_threshold:
+            continue
+        result.append({"label": labels[i] if i < len(labels) else "", "index": i, "score": float(score)})
+    result.sort(key=lambda c: -float(c["score"]))
+    return result[:top_k] if top_k else result
+
+
+def _detections(
+    np: Any, group: DetectionGroup, floats: dict[int, Any], top_k: int | None
+) -> list[dict[str, Any]]:
+    locations = floats[group.locations].reshape(-1)
+    classes = floats[group.classes].reshape(-1)
+    scores = floats[group.scores].reshape(-1)
+    count = int(floats[group.count].reshape(-1)[0]) if floats[group.count].size else 0
+    n = min(count, scores.size, classes.size, locations.size // 4)
+    labels = group.labels.labels if group.labels else ()
+    result = []
+    for i in range(n):
+        v = [float(locations[4 * i + k]) for k in group.box.index]
+        if group.box.type is BoxType.BOUNDARIES:
+            box = v
+        elif group.box.type is BoxType.UPPER_LEFT:
+            box = [v[0], v[1], v[0] + v[2], v[1] + v[3]]
+        else:
+            box = [v[0] - v[2] / 2, v[1] - v[3] / 2, v[0] + v[2] / 2, v[1] + v[3] / 2]
+        index = int(classes[i])
+        score = float(scores[i])
+        if group.calibration is not None:
+            score = calibrate(group.calibration, index, score)
+        if group.score_threshold is not None and score < group.score_threshold:
+            continue
+        result.append({
+            "label": labels[index] if 0 <= index < len(labels) else "",
+            "index": index,
+            "score": score,
+            "box": dict(zip(("left", "top", "right", "bottom"), box, strict=True)),
+        })  # fmt: skip
+    return result[:top_k] if top_k else result
+
+
+def run_plan(plan: BindingPlan, model_path: str, inputs: Sequence[str], top_k: int | None) -> dict[str, Any]:
+    """Execute ``plan`` on the host; returns ``{"outputs": {name: value}}`` (JSON-ready)."""
+    np, interpreter_class, image_module = _imports()
+    if len(inputs) != len(plan.inputs):
+        names = ", ".join(repr(i.name) for i in plan.inputs)
+        raise BindgenError(f"the model has {len(plan.inputs)} input(s) ({names}); {len(inputs)} given")
+    interpreter = interpreter_class(model_path=model_path, num_threads=1)
+    interpreter.allocate_tensors()
+    for plan_in, path in zip(plan.inputs, inputs, strict=True):
+        if not Path(path).is_file():
+            raise BindgenError("no such file", where=path)
+        if plan_in.role is InputRole.IMAGE:
+            value = _image_input(np, image_module, plan_in, path)
+        else:
+            value = _tensor_input(np, plan_in, path)
+        interpreter.set_tensor(plan_in.tensor.index, value)
+    interpreter.invoke()
+    floats = {
+        o.index: _floats(np, interpreter.get_tensor(o.tensor.index), o.dequantize) for o in plan.outputs
+    }
+    outputs: dict[str, Any] = {}
+    for o in plan.outputs:
+        values = floats[o.index]
+        if o.role is OutputRole.CLASSIFICATION:
+            outputs[o.name] = _classification(np, o, values, top_k)
+        elif o.role is OutputRole.SEGMENTATION:
+            mask = values.reshape(values.shape[-3:]).argmax(axis=-1)
+            outputs[o.name] = {
+                "height": int(mask.shape[0]), "width": int(mask.shape[1]),
+                "category_mask": mask.tolist(), "labels": list(o.labels.labels if o.labels else ()),
+            }  # fmt: skip
+        elif o.role is not OutputRole.DETECTION:
+            outputs[o.name] = values.tolist()
+    for group in plan.detection_groups:
+        outputs[group.name] = _detections(np, group, floats, top_k)
+    return {"outputs": outputs}
+
+
+def run_model(model_path: str | Path, inputs: Sequence[str], top_k: int | None = None) -> dict[str, Any]:
+    """Read ``model_path``, build its plan and run it on ``inputs`` (image files or ``.npy``)."""
+    model = read_model(model_path)
+    return run_plan(build_plan(model), str(model_path), inputs, top_k)
