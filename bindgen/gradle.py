@@ -18,8 +18,8 @@ from types import TracebackType
 from typing import IO
 
 from rich.console import Console
-from rich.markup import escape
 from rich.status import Status
+from rich.text import Text
 
 from bindgen import proc, sdk
 from bindgen.errors import EXIT_BAD_INPUT, EXIT_FAILED, BindgenError
@@ -142,10 +142,11 @@ class Display:
         self.live = self.console.is_terminal and not self.console.is_dumb_terminal
         self._status: Status | None = None
         self._started = time.monotonic()
+        self._label = "starting…"
 
     def __enter__(self) -> Display:
         if self.live:
-            self._status = self.console.status("starting…")
+            self._status = self.console.status(self)
             self._status.start()
         return self
 
@@ -170,9 +171,13 @@ class Display:
 
     def progress(self, label: str) -> None:
         """What is running now (a Gradle task): live on a terminal only; plain output has the line."""
+        self._label = label
         if self._status is not None:
-            elapsed = time.monotonic() - self._started
-            self._status.update(f"{escape(label)}  [dim]{elapsed:.0f} s[/dim]")
+            self._status.update(self)  # rendered through __rich__, so the clock keeps ticking
+
+    def __rich__(self) -> Text:
+        elapsed = time.monotonic() - self._started
+        return Text.assemble(self._label, (f"  {elapsed:.0f} s", "dim"))
 
 
 # ---- running a build ------------------------------------------------------------------------------
@@ -299,7 +304,8 @@ def human_size(size: int) -> str:
 def summarize(result: BuildResult, display: Display) -> None:
     """The closing lines: result, duration, APKs; a failure raises the one-line error."""
     verdict = "BUILD OK" if result.ok else "BUILD FAILED"
-    display.line(f"bindgen: {verdict} in {result.duration_s:.1f} s ({len(result.tasks_run)} tasks)")
+    count = len(result.tasks_run)
+    display.line(f"bindgen: {verdict} in {result.duration_s:.1f} s ({count} task{'' if count == 1 else 's'})")
     for apk in result.apks:
         display.line(f"bindgen: APK {apk.path} ({human_size(apk.size)})")
     display.line(f"bindgen: full log: {result.log_file}")
