@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 import mmap
-from typing import Any
-
-import flatbuffers
+from typing import TYPE_CHECKING, Any
 
 from bindgen.errors import BindgenError
 from bindgen.metadata.schema import ENUMS, FILE_IDENTIFIER, ROOT, TABLES, UNIONS, Field
 from bindgen.tflite.flatbuf import Buf, Table, read_string
+
+if TYPE_CHECKING:  # the flatbuffers package imports numpy when present: keep it off the read path
+    import flatbuffers
 
 Json = Any
 
@@ -103,6 +104,8 @@ def _decode_vector(table: Table, field: Field, what: str) -> list[Json]:
 
 def encode(metadata: dict[str, Json], *, where: str = "metadata") -> bytes:
     """Build a ``M001`` metadata flatbuffer from displayer-shaped JSON."""
+    import flatbuffers
+
     builder = flatbuffers.Builder(1024)
     root = _encode_table(builder, metadata, ROOT, where, "")
     builder.Finish(root, file_identifier=FILE_IDENTIFIER)

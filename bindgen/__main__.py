@@ -1,0 +1,5 @@
+"""``python -m bindgen`` = the ``bindgen`` console script."""
+
+from bindgen.cli import main
+
+main()
