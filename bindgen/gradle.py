@@ -43,6 +43,24 @@ def launcher(project_dir: Path) -> list[str]:
     return [str(on_path)]
 
 
+_ANDROID_PLUGIN = re.compile(
+    r"com\.android\.(?:application|library|test|dynamic-feature)|com\.android\.tools\.build"
+)
+
+
+def uses_android_plugin(project_dir: Path) -> bool:
+    """True when the build scripts (root, modules one level down, version catalogs) apply AGP."""
+    patterns = ("*.gradle", "*.gradle.kts", "*/*.gradle", "*/*.gradle.kts", "gradle/*.toml")
+    for pattern in patterns:
+        for script in project_dir.glob(pattern):
+            try:
+                if _ANDROID_PLUGIN.search(script.read_text(encoding="utf-8", errors="replace")):
+                    return True
+            except OSError:
+                continue
+    return False
+
+
 # ---- reading Gradle's console output ---------------------------------------------------------
 
 # Gradle ≥ 4.x rich/plain console: "> Task :app:compileDebugKotlin"; Gradle 4.4 plain: ":app:foo".
@@ -241,6 +259,8 @@ def run(
             exit_code=EXIT_BAD_INPUT,
         )
     project_dir = project_dir.resolve()
+    if uses_android_plugin(project_dir) and sdk.find_sdk(project_dir) is None:
+        raise BindgenError("Android SDK not found", where=project_dir, hint=sdk.SDK_HINT)
     argv = [*launcher(project_dir), "--console=plain"]
     if offline:
         argv.append("--offline")

@@ -254,3 +254,22 @@ def test_proc_run_timeout_stops_the_tree(tmp_path: Path) -> None:
     while proc.is_alive(grandchild) and time.monotonic() < deadline:
         time.sleep(0.05)  # an orphan is reaped by init asynchronously
     assert not proc.is_alive(grandchild)
+
+
+def test_an_android_project_without_an_sdk_fails_before_gradle_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("ANDROID_HOME", "ANDROID_SDK_ROOT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    project = tmp_path / "android"
+    (project / "app").mkdir(parents=True)
+    (project / "settings.gradle.kts").write_text('include(":app")\n')
+    (project / "app" / "build.gradle.kts").write_text('plugins { id("com.android.application") }\n')
+    result = CliRunner().invoke(app, ["build", str(project)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"bindgen: error: {project}: Android SDK not found (set ANDROID_HOME to your Android SDK folder "
+        "or sdk.dir in local.properties; see `bindgen doctor`)"
+    ]
+    assert not (project / "build").exists()  # nothing written, no log: Gradle never ran
