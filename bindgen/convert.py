@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bindgen.errors import EXIT_FAILED, BindgenError
+from bindgen.errors import BindgenError
 from bindgen.output import write_atomic
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
@@ -168,6 +168,11 @@ class ConvertReport:
             out.append(line)
         if self.annotated:
             out.append("  metadata written by annotate (labels, normalization)")
+        if self.quantize is Quantize.INT8_IO:
+            out.append(
+                "  note: int8 inputs/outputs are refused by MediaPipe Tasks and Android Studio's ML"
+                " binding (they take float32/uint8); use --quantize int8 for those"
+            )
         return out
 
 
@@ -476,21 +481,43 @@ def _run_converter(
     return bytes(content)
 
 
-def _annotate(content: bytes, labels: Path, norm: Normalization, where: Path) -> bytes:
-    """Chain into ``bindgen annotate`` (labels + normalization); an error if it is unavailable."""
+def _write_annotated(content: bytes, output: Path, labels: Path, norm: Normalization) -> None:
+    """Chain into ``bindgen annotate``: labels + the normalization the model was calibrated with.
+
+    A model with one image input and one ``[1, N]`` output is annotated as an image classifier
+    (what MediaPipe Tasks and the Android binding read); anything else gets generic metadata.
+    The converted bytes go to a temporary file beside ``output`` that annotate reads and that is
+    removed afterwards, so ``output`` is written once, by annotate, or not at all.
+    """
+    from bindgen.annotate.annotator import AnnotateRequest, annotate
+    from bindgen.annotate.kinds import Kind, image_layout
+    from bindgen.tflite.reader import read_model
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".unannotated.tflite", dir=output.parent)
+    staged = Path(name)
     try:
-        from bindgen import annotate  # type: ignore[attr-defined]
-    except ImportError:
-        raise BindgenError(
-            "--labels needs bindgen's annotate module, which this build lacks",
-            where=where,
-            hint=f"convert without --labels, then run: bindgen annotate {where} --labels {labels}",
-            exit_code=EXIT_FAILED,
-        ) from None
-    annotated: bytes = annotate.annotate_bytes(
-        content, labels=labels, mean=norm.mean, std=norm.std, where=where
-    )
-    return annotated
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        main = read_model(staged).main
+        classifier = (
+            len(main.inputs) == 1
+            and image_layout(main.inputs[0]) is not None
+            and len(main.outputs) == 1
+            and len(main.outputs[0].shape) == 2
+        )
+        annotate(
+            AnnotateRequest(
+                model=staged,
+                out=output,
+                kind=Kind.IMAGE_CLASSIFIER if classifier else Kind.GENERIC,
+                labels=labels,
+                mean=norm.mean,
+                std=norm.std,
+            )
+        )
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 def convert(options: ConvertOptions) -> ConvertReport:
@@ -531,11 +558,10 @@ def convert(options: ConvertOptions) -> ConvertReport:
     inputs = _summaries(interpreter.get_input_details())
     outputs = _summaries(interpreter.get_output_details())
     dtypes = _tensor_dtypes(interpreter)
-    annotated = False
     if options.labels is not None:
-        content = _annotate(content, options.labels, norm, options.output)
-        annotated = True
-    write_atomic(options.output, content)
+        _write_annotated(content, options.output, options.labels, norm)
+    else:
+        write_atomic(options.output, content)
     return ConvertReport(
         source=options.source,
         source_kind=kind,
@@ -543,13 +569,13 @@ def convert(options: ConvertOptions) -> ConvertReport:
         quantize=options.quantize,
         source_bytes=path_size(options.source),
         float_bytes=len(float_bytes),
-        output_bytes=len(content),
+        output_bytes=options.output.stat().st_size,
         inputs=inputs,
         outputs=outputs,
         tensor_dtypes=dtypes,
         representative_images=len(rep_files) if options.quantize.needs_representative else 0,
         eval=eval_report,
-        annotated=annotated,
+        annotated=options.labels is not None,
     )
 
 

@@ -150,9 +150,28 @@ def _build_and_convert(out: Path) -> None:
         "bad-mean": ["convert", str(out / "cnn.keras"), "-o", str(out / "cli-bad-mean.tflite"),
                      "--quantize", "int8", "--representative", str(out / "rep"), "--mean", "1,2"],
         "corrupt": ["convert", str(out / "corrupt.keras"), "-o", str(out / "cli-corrupt.tflite")],
+        "labels": ["convert", str(out / "cnn.keras"), "-o", str(out / "cli-labels.tflite"),
+                   "--quantize", "int8", "--representative", str(out / "rep"),
+                   "--mean", "127.5", "--std", "127.5", "--labels", str(out / "labels.txt"),
+                   "--eval", str(out / "eval")],
+        "short-labels": ["convert", str(out / "cnn.keras"), "-o", str(out / "cli-short-labels.tflite"),
+                         "--labels", str(out / "short-labels.txt")],
     }.items():
         result = runner.invoke(app, args)
         cli[key] = {"exit_code": result.exit_code, "stdout": result.stdout, "stderr": result.stderr}
+
+    # MediaPipe Tasks (it imports TensorFlow, so it runs here) reads the chained metadata.
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    classifier = vision.ImageClassifier.create_from_options(vision.ImageClassifierOptions(
+        base_options=BaseOptions(model_asset_path=str(out / "cli-labels.tflite")), max_results=3
+    ))
+    try:
+        categories = classifier.classify(mp.Image.create_from_file(str(out / "probe.png")))
+    finally:
+        classifier.close()
+    cli["mediapipe"] = [c.category_name for c in categories.classifications[0].categories]
     (out / "reports.json").write_text(json.dumps({"reports": reports, "cli": cli}, indent=1))
 
 
@@ -164,6 +183,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("convert")
     _write_images(out / "rep", per_class=12, seed=1)
     _write_images(out / "eval", per_class=10, seed=2)
+    _draw("triangle", 77).resize((32, 32)).save(out / "probe.png")  # model-sized: no resize
+    (out / "labels.txt").write_text("\n".join(CLASSES) + "\n")
+    (out / "short-labels.txt").write_text("circle\nsquare\n")
     run = subprocess.run(
         [sys.executable, __file__, str(out)], capture_output=True, text=True, timeout=900
     )
@@ -314,6 +336,42 @@ def test_cli_failures_after_tensorflow_are_one_line(
     lines = result["stderr"].strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("bindgen: error: ") and needle in lines[0]
     assert not (built / f"cli-{key}.tflite").exists()
+
+
+def test_labels_chain_into_annotate_and_mediapipe_reads_them(built: Path, reports: dict[str, Any]) -> None:
+    result = reports["cli"]["labels"]
+    assert result["exit_code"] == 0, result["stderr"]
+    assert "metadata written by annotate" in result["stdout"]
+    assert "accuracy float" in result["stdout"]  # folder names match the labels
+    model = read_model(built / "cli-labels.tflite")
+    assert [f.name for f in model.associated_files] == ["labels.txt"]
+    (tensor_md,) = model.metadata["subgraph_metadata"][0]["input_tensor_metadata"]
+    (unit,) = tensor_md["process_units"]
+    assert unit["options_type"] == "NormalizationOptions"
+    assert unit["options"] == {"mean": [127.5], "std": [127.5]}
+    assert [t.dtype for t in model.main.inputs] == [DType.FLOAT32]
+    assert DType.INT8 in {t.dtype for t in model.main.tensors}
+    # MediaPipe's top-1 on the probe equals LiteRT's on the same file, by bindgen's preprocessing.
+    from ai_edge_litert.interpreter import Interpreter
+
+    from bindgen.convert import top1
+
+    interpreter = Interpreter(model_path=str(built / "cli-labels.tflite"))
+    interpreter.allocate_tensors()
+    probe = load_image(built / "probe.png", 32, 32, 3, Normalization((127.5,), (127.5,)))
+    ranked = reports["cli"]["mediapipe"]
+    assert sorted(ranked) == sorted(CLASSES)
+    assert ranked[0] == CLASSES[top1(interpreter, probe)]
+    assert not list(built.glob(".*unannotated*"))
+
+
+def test_label_count_mismatch_leaves_no_output(built: Path, reports: dict[str, Any]) -> None:
+    result = reports["cli"]["short-labels"]
+    assert result["exit_code"] == 2
+    lines = result["stderr"].strip().splitlines()
+    assert len(lines) == 1 and "has 2 labels but the output has 3 classes" in lines[0], lines
+    assert not (built / "cli-short-labels.tflite").exists()
+    assert not list(built.glob(".*unannotated*"))
 
 
 def _invoke(args: list[str]) -> Any:
