@@ -134,7 +134,7 @@ def _floats(np: Any, raw: Any, deq: Dequantize | None) -> Any:
 
 def _classification(np: Any, plan: OutputPlan, values: Any, top_k: int | None) -> list[dict[str, Any]]:
     labels = plan.labels.labels if plan.labels else ()
-    result = []
+    result: list[dict[str, Any]] = []
     for i, score in enumerate(values.reshape(-1).tolist()):
         if plan.calibration is not None:
             score = calibrate(plan.calibration, i, score)

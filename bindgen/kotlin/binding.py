@@ -82,8 +82,6 @@ CLASS_MEMBERS = (
     "options",
     "outputs",
     "inputs",
-    "image",
-    "bitmap",
 )
 #: Members of the nested ``Outputs`` class the generator writes.
 OUTPUTS_MEMBERS = ("equals", "hashCode", "toString", "getClass", "buffers", "Companion")

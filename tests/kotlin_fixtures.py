@@ -1,0 +1,61 @@
+"""Annotated test models for the Kotlin wrapper and host-twin tests.
+
+The real converter's models (``tests.models``) are annotated with the official tflite-support
+writers (oracle venv, subprocess), so the metadata is exactly what the Task Library expects.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from pathlib import Path
+
+from tests.models import model_path, sidecar
+from tests.models.thirdparty import mediapipe_models
+from tests.oracle import official_write
+
+CACHE = Path.home() / ".cache" / "bindgen" / "annotated-kotlin"
+
+#: name → (base model, writer kind); models without a writer stay unannotated.
+ANNOTATED = {
+    "float_classifier": ("float_classifier", "image_classifier"),
+    "uint8_classifier": ("uint8_classifier", "image_classifier"),
+    "int8_io_classifier": ("int8_io_classifier", "image_classifier"),
+    "detector": ("detector", "object_detector"),
+    "segmenter": ("segmenter", "image_segmenter"),
+}
+RAW = ("multi_io", "dtypes", "float16_classifier", "text_classifier", "image_to_image", "dynamic_batch")
+
+
+def _labels(base: str, out_dir: Path) -> Path:
+    count = sidecar(base).get("labels")
+    if not isinstance(count, int):
+        count = sidecar(base)["outputs"][0]["shape"][-1]
+    labels = [f"class_{i}" for i in range(count)]
+    path = out_dir / f"{base}_labels.txt"
+    path.write_text("\n".join(str(label) for label in labels) + "\n", encoding="utf-8")
+    return path
+
+
+@functools.cache
+def annotated_model(name: str) -> Path:
+    """``name`` from ANNOTATED, annotated by the official writer (cached by base model path)."""
+    base, kind = ANNOTATED[name]
+    source = model_path(base)
+    out_dir = CACHE / source.parent.name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{name}.tflite"
+    if not target.exists():
+        labels = _labels(base, out_dir)
+        tmp = out_dir / f".{name}.tmp.tflite"
+        official_write(kind, source, tmp, mean=[127.5], std=[127.5], label_files=[str(labels)])
+        shutil.move(tmp, target)
+    return target
+
+
+def all_models() -> dict[str, Path]:
+    """Every model the wrapper must handle: annotated, raw and the 14 MediaPipe models."""
+    models = {name: annotated_model(name) for name in ANNOTATED}
+    models.update({name: model_path(name) for name in RAW})
+    models.update({f"mp_{k.replace('/', '_')}": v for k, v in mediapipe_models().items()})
+    return models
