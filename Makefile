@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 PY := .venv/bin/python
 
-.PHONY: demo test lint golden bench setup setup-core
+.PHONY: demo test lint golden bench setup setup-core jvm-test
 
 setup-core:
 	tools/setup.sh venv-core
@@ -30,3 +30,8 @@ bench: setup
 	@shopt -s nullglob; scripts=(bench/*.py); \
 	if (( $${#scripts[@]} == 0 )); then echo "bench: no bench/*.py scripts"; fi; \
 	for script in "$${scripts[@]}"; do echo "== $$script"; $(PY) "$$script"; done
+
+# Generated wrappers run on the JVM (Robolectric + Support Library + a real TFLite interpreter) and
+# must equal `bindgen run`; see tools/jvm_test.py and tests/jvm/pom.xml.
+jvm-test: setup
+	$(PY) -m tools.jvm_test

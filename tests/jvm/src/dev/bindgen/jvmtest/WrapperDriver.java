@@ -1,0 +1,211 @@
+package dev.bindgen.jvmtest;
+
+import android.content.Context;
+import android.content.ContextWrapper;
+import android.content.res.AssetManager;
+import android.graphics.Bitmap;
+import android.graphics.BitmapFactory;
+import android.graphics.RectF;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.robolectric.RobolectricTestRunner;
+import org.robolectric.RuntimeEnvironment;
+import org.robolectric.annotation.Config;
+import org.robolectric.annotation.GraphicsMode;
+import org.tensorflow.lite.InterpreterApi;
+import org.tensorflow.lite.support.common.FileUtil;
+import org.tensorflow.lite.support.label.Category;
+import org.tensorflow.lite.support.tensorbuffer.TensorBuffer;
+
+/**
+ * Runs generated wrappers inside Robolectric (real Android framework code, native graphics) and
+ * writes what their {@code process(Bitmap)} returned as JSON, for tools/jvm_test.py to compare
+ * with {@code bindgen run}.
+ *
+ * <p>System properties: {@code bindgen.jvm.cases}, a file with one case per line,
+ * {@code <wrapper class>\t<assets apk>\t<input png>\t<output json>}; {@code bindgen.jvm.bench}, a
+ * number of timed iterations (0: no benchmark).
+ *
+ * <p>The wrapper gets a Context whose assets are the given APK-style zip (entries stored
+ * uncompressed under assets/, as Android packages .tflite files), so {@code newInstance} runs the
+ * real {@code FileUtil.loadMappedFile} → {@code AssetManager.openFd} → mmap path.
+ */
+@RunWith(RobolectricTestRunner.class)
+@Config(sdk = 34)
+@GraphicsMode(GraphicsMode.Mode.NATIVE)
+public class WrapperDriver {
+  @Test
+  public void runCases() throws Exception {
+    int bench = Integer.getInteger("bindgen.jvm.bench", 0);
+    List<String> lines = Files.readAllLines(Paths.get(System.getProperty("bindgen.jvm.cases")));
+    for (String line : lines) {
+      if (line.isBlank()) continue;
+      String[] f = line.split("\t");
+      runCase(f[0], f[1], f[2], f[3], bench);
+    }
+  }
+
+  private static Context contextWithAssets(String apk) {
+    AssetManager assets = new AssetManager();
+    if (assets.addAssetPath(apk) == 0) {
+      throw new IllegalArgumentException("cannot open assets " + apk);
+    }
+    return new ContextWrapper(RuntimeEnvironment.getApplication()) {
+      @Override
+      public AssetManager getAssets() {
+        return assets;
+      }
+    };
+  }
+
+  private static void runCase(String className, String apk, String png, String out, int bench)
+      throws Exception {
+    Context context = contextWithAssets(apk);
+    Class<?> cls = Class.forName(className);
+    Object wrapper = cls.getMethod("newInstance", Context.class).invoke(null, context);
+    Bitmap bitmap = BitmapFactory.decodeFile(png);
+    if (bitmap == null) throw new IOException("cannot decode " + png);
+    Method process = cls.getMethod("process", Bitmap.class);
+    Object outputs = process.invoke(wrapper, bitmap);
+    StringBuilder json = new StringBuilder("{\"outputs\": {");
+    boolean first = true;
+    for (Map.Entry<String, Object> e : properties(outputs).entrySet()) {
+      json.append(first ? "" : ", ").append(quote(e.getKey())).append(": ");
+      value(json, e.getValue());
+      first = false;
+    }
+    json.append("}");
+    if (bench > 0) json.append(", \"bench\": ").append(bench(wrapper, process, bitmap, apk, cls, bench));
+    json.append("}\n");
+    Files.write(Paths.get(out), json.toString().getBytes(StandardCharsets.UTF_8));
+    ((AutoCloseable) wrapper).close();
+  }
+
+  /** Median nanoseconds of wrapper.process(bitmap) and of the bare interpreter on the same model. */
+  private static String bench(Object wrapper, Method process, Bitmap bitmap, String apk, Class<?> cls, int n)
+      throws Exception {
+    // The bare interpreter: same model, same thread count as the wrapper's default Options, inputs
+    // already preprocessed (the wrapper's own input bytes), outputs into preallocated buffers.
+    String asset = (String) cls.getField("MODEL_ASSET").get(null);
+    ByteBuffer model = FileUtil.loadMappedFile(contextWithAssets(apk), asset);
+    int threads = optionsThreads(cls);
+    try (InterpreterApi raw = InterpreterApi.create(model, new InterpreterApi.Options().setNumThreads(threads))) {
+      Object[] inputs = new Object[raw.getInputTensorCount()];
+      for (int i = 0; i < inputs.length; i++) {
+        inputs[i] = ByteBuffer.allocateDirect(raw.getInputTensor(i).numBytes()).order(ByteOrder.nativeOrder());
+      }
+      Map<Integer, Object> outputs = new TreeMap<>();
+      for (int i = 0; i < raw.getOutputTensorCount(); i++) {
+        outputs.put(i, ByteBuffer.allocateDirect(raw.getOutputTensor(i).numBytes()).order(ByteOrder.nativeOrder()));
+      }
+      long[] wrapped = new long[n];
+      long[] bare = new long[n];
+      for (int warm = 0; warm < 5; warm++) {
+        properties(process.invoke(wrapper, bitmap));
+        raw.runForMultipleInputsOutputs(inputs, outputs);
+      }
+      for (int k = 0; k < n; k++) {  // interleaved, so drift hits both alike
+        long t0 = System.nanoTime();
+        properties(process.invoke(wrapper, bitmap));  // decode outputs too: that is the wrapper's work
+        long t1 = System.nanoTime();
+        for (Object o : outputs.values()) ((ByteBuffer) o).rewind();
+        raw.runForMultipleInputsOutputs(inputs, outputs);
+        long t2 = System.nanoTime();
+        wrapped[k] = t1 - t0;
+        bare[k] = t2 - t1;
+      }
+      Arrays.sort(wrapped);
+      Arrays.sort(bare);
+      return "{\"iterations\": " + n + ", \"threads\": " + threads + ", \"wrapper_median_ns\": " + wrapped[n / 2]
+          + ", \"interpreter_median_ns\": " + bare[n / 2] + "}";
+    }
+  }
+
+  private static int optionsThreads(Class<?> cls) throws Exception {
+    Class<?> options = Class.forName(cls.getName() + "$Options");
+    return (Integer) options.getMethod("getNumThreads").invoke(options.getConstructor().newInstance());
+  }
+
+  /** The Outputs' public getters, by Kotlin property name (lazy properties are evaluated here). */
+  private static Map<String, Object> properties(Object outputs) throws Exception {
+    Map<String, Object> props = new TreeMap<>();
+    for (Method m : outputs.getClass().getMethods()) {
+      if (m.getParameterCount() != 0 || Modifier.isStatic(m.getModifiers())) continue;
+      if (m.getDeclaringClass() != outputs.getClass()) continue;
+      if (!m.getName().startsWith("get")) continue;
+      String name = Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4);
+      props.put(name, m.invoke(outputs));
+    }
+    return props;
+  }
+
+  private static void value(StringBuilder json, Object v) throws Exception {
+    if (v instanceof TensorBuffer) {
+      floats(json, ((TensorBuffer) v).getFloatArray());
+    } else if (v instanceof ByteBuffer) {
+      ByteBuffer b = ((ByteBuffer) v).duplicate();
+      b.rewind();
+      json.append("{\"bytes\": ").append(b.remaining()).append("}");
+    } else if (v instanceof Category) {
+      Category c = (Category) v;
+      json.append("{\"label\": ").append(quote(c.getLabel())).append(", \"index\": ").append(c.getIndex())
+          .append(", \"score\": ").append(c.getScore()).append("}");
+    } else if (v instanceof List) {
+      json.append("[");
+      boolean first = true;
+      for (Object o : (List<?>) v) {
+        json.append(first ? "" : ", ");
+        value(json, o);
+        first = false;
+      }
+      json.append("]");
+    } else if (v != null && hasGetter(v, "getLocation")) {  // DetectionResult
+      RectF r = (RectF) v.getClass().getMethod("getLocation").invoke(v);
+      json.append("{\"label\": ").append(quote((String) v.getClass().getMethod("getLabel").invoke(v)))
+          .append(", \"index\": ").append(v.getClass().getMethod("getIndex").invoke(v))
+          .append(", \"score\": ").append(v.getClass().getMethod("getScore").invoke(v))
+          .append(", \"box\": {\"left\": ").append(r.left).append(", \"top\": ").append(r.top)
+          .append(", \"right\": ").append(r.right).append(", \"bottom\": ").append(r.bottom).append("}}");
+    } else {
+      json.append(quote(String.valueOf(v)));
+    }
+  }
+
+  private static boolean hasGetter(Object v, String name) {
+    try {
+      v.getClass().getMethod(name);
+      return true;
+    } catch (NoSuchMethodException e) {
+      return false;
+    }
+  }
+
+  private static void floats(StringBuilder json, float[] values) {
+    List<String> parts = new ArrayList<>();
+    for (float x : values) parts.add(Float.isFinite(x) ? Float.toString(x) : "null");
+    json.append("[").append(String.join(", ", parts)).append("]");
+  }
+
+  private static String quote(String s) {
+    StringBuilder q = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') q.append('\\').append(c);
+      else if (c < 0x20) q.append(String.format("\\u%04x", (int) c));
+      else q.append(c);
+    }
+    return q.append('"').toString();
+  }
+}
