@@ -19,9 +19,14 @@ lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/mypy bindgen
 
-# pytest exit 5 (no tests collected) is a failure here, as every other non-zero exit.
-test: lint
-	$(PY) -m pytest
+# Runs every check even when an earlier one fails, then fails if any did. pytest's exit 5 (no
+# tests collected) is a failure here, as every other non-zero exit.
+test: setup
+	@status=0; \
+	.venv/bin/ruff check . || { echo "make test: ruff check failed"; status=1; }; \
+	.venv/bin/mypy bindgen || { echo "make test: mypy failed"; status=1; }; \
+	$(PY) -m pytest || { rc=$$?; echo "make test: pytest failed (exit $$rc)"; status=1; }; \
+	exit $$status
 
 golden: setup
 	$(PY) -m tools.golden

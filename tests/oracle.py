@@ -52,7 +52,11 @@ def displayer_json(model_path: Path) -> dict[str, Any] | None:
 
 
 def displayer_associated_files(model_path: Path) -> list[str]:
-    """The packed associated file names, as ``get_packed_associated_file_list()`` lists them."""
+    """The packed associated file names, as ``get_packed_associated_file_list()`` lists them.
+
+    Like the official displayer, raises (OracleError ValueError "The model does not have
+    metadata.") for a model without metadata: check ``displayer_json`` first.
+    """
     result: list[str] = _call("displayer_associated_files", model=str(model_path))
     return result
 
