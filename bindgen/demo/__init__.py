@@ -1,0 +1,77 @@
+"""``bindgen demo``: the whole job on the embedded demo model.
+
+The model (``shapes.tflite``), its labels, annotation spec and a sample image ship inside the
+package; see ``README.md`` here for how they were made. The demo runs the same module functions
+the commands use: inspect → annotate → kotlin → android-project, into one output folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from bindgen.errors import BindgenError
+
+HERE = Path(__file__).resolve().parent
+MODEL = HERE / "shapes.tflite"
+LABELS = HERE / "labels.txt"
+SPEC = HERE / "spec.toml"
+SAMPLE = HERE / "sample.png"
+PACKAGE = "dev.bindgen.demo"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    out_dir: Path
+    annotated: Path
+    kotlin: list[Path]
+    project: Path | None
+
+
+def run_demo(out_dir: Path, console: Console, *, project: bool = True) -> DemoResult:
+    from bindgen.annotate.annotator import AnnotateRequest, annotate
+    from bindgen.inspect import print_summary
+    from bindgen.kotlin.render import render_wrapper
+    from bindgen.output import write_files
+    from bindgen.tflite.reader import read_model
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BindgenError("exists and is not a folder", where=out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    console.rule("[bold]1. inspect[/bold] the raw model (no metadata yet)")
+    print_summary(read_model(MODEL), console)
+
+    console.rule("[bold]2. annotate[/bold] it from bindgen/demo/spec.toml")
+    annotated = out_dir / "shapes.tflite"
+    result = annotate(AnnotateRequest(model=MODEL, out=annotated, spec=SPEC))
+    console.print(f"wrote {annotated} ({', '.join(result.files)} packed)")
+    print_summary(read_model(annotated), console)
+
+    console.rule("[bold]3. kotlin[/bold] wrapper")
+    kotlin_root = out_dir / "kotlin"
+    shutil.rmtree(kotlin_root, ignore_errors=True)
+    kotlin = write_files(kotlin_root, render_wrapper(read_model(annotated), PACKAGE))
+    for path in kotlin:
+        console.print(f"wrote {path}")
+
+    project_dir: Path | None = None
+    if project:
+        from bindgen.android.project import generate
+
+        console.rule("[bold]4. android-project[/bold]")
+        project_dir = out_dir / "android"
+        generated = generate(annotated, project_dir, sample_image=SAMPLE, overwrite=True)
+        console.print(f"wrote {generated.files} files into {project_dir}")
+        if generated.wrapper_message:
+            console.print(generated.wrapper_message)
+
+    console.rule("[bold]done[/bold]")
+    console.print(
+        f"Next: open {out_dir / 'android'} in Android Studio, or run `bindgen build {out_dir / 'android'}` "
+        "on a machine with the Android SDK."
+    )
+    return DemoResult(out_dir, annotated, kotlin, project_dir)
