@@ -22,6 +22,7 @@ import contextlib
 import enum
 import importlib.util
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -29,8 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bindgen.errors import BindgenError
+from bindgen.errors import EXIT_FAILED, BindgenError
 from bindgen.output import write_atomic
+from bindgen.tflite.model import Model, Tensor
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 #: The converter only needs a few hundred samples to calibrate ranges; more only costs time.
@@ -325,39 +327,59 @@ def _first_line(error: BaseException) -> str:
 
 
 def _interpreter(content: bytes) -> Any:
-    """An interpreter over ``content``: LiteRT when installed, else TensorFlow's own."""
+    """An interpreter over ``content``: LiteRT when installed, else TensorFlow's own.
+
+    TensorFlow's interpreter links the Flex delegate, so it also runs ``--select-tf-ops`` models,
+    which LiteRT's Python wheel refuses to allocate.
+    """
     if importlib.util.find_spec("ai_edge_litert") is not None:
         from ai_edge_litert.interpreter import Interpreter
 
-        with quiet_native_output():
-            interpreter = Interpreter(model_content=content)
-    else:
-        tf = _import_tensorflow()
+        try:
+            with quiet_native_output():
+                interpreter = Interpreter(model_content=content)
+                interpreter.allocate_tensors()
+            return interpreter
+        except RuntimeError:
+            pass  # e.g. Flex (Select TF) ops: TensorFlow's interpreter below handles them
+    tf = _import_tensorflow()
+    try:
         with quiet_native_output():
             interpreter = tf.lite.Interpreter(model_content=content)
-    interpreter.allocate_tensors()
+            interpreter.allocate_tensors()
+    except RuntimeError as error:
+        raise BindgenError(
+            f"cannot run the converted model here: {_first_line(error)[:200]}",
+            hint="Select TF (Flex) ops need a runtime with the Flex delegate; drop --eval",
+            exit_code=EXIT_FAILED,
+        ) from None
     return interpreter
 
 
-def _summaries(details: Sequence[dict[str, Any]]) -> tuple[TensorSummary, ...]:
-    import numpy as np
+def _describe(content: bytes) -> Model:
+    """bindgen's own reader over converted bytes (works for models no interpreter here can run)."""
+    from bindgen.tflite.reader import read_model
 
-    return tuple(
-        TensorSummary(str(d["name"]), np.dtype(d["dtype"]).name, tuple(int(x) for x in d["shape"]))
-        for d in details
-    )
+    with tempfile.TemporaryDirectory(prefix="bindgen-convert-") as tmp:
+        path = Path(tmp) / "model.tflite"
+        path.write_bytes(content)
+        return read_model(path)
 
 
-def _image_input(interpreter: Any, where: Path) -> tuple[int, int, int]:
-    """(height, width, channels) of the model's single image input, or an error."""
-    inputs = interpreter.get_input_details()
-    if len(inputs) != 1 or len(inputs[0]["shape"]) != 4 or int(inputs[0]["shape"][3]) not in (1, 3):
-        shapes = ", ".join(str(list(d["shape"])) for d in inputs)
+def _summaries(tensors: Sequence[Tensor]) -> tuple[TensorSummary, ...]:
+    return tuple(TensorSummary(t.name, t.dtype.numpy_name, t.shape) for t in tensors)
+
+
+def _model_image_input(model: Model, where: Path) -> tuple[int, int, int]:
+    """(height, width, channels) of the model's single NHWC image input, or an error."""
+    inputs = model.main.inputs
+    if len(inputs) != 1 or len(inputs[0].shape) != 4 or inputs[0].shape[3] not in (1, 3):
+        shapes = ", ".join(str(list(t.shape)) for t in inputs)
         raise BindgenError(
             f"images can only feed a model with one [1, H, W, 1|3] input; this one has {shapes}",
             where=where,
         )
-    _, height, width, channels = (int(x) for x in inputs[0]["shape"])
+    _, height, width, channels = inputs[0].shape
     return height, width, channels
 
 
@@ -409,7 +431,7 @@ def evaluate(
     """Top-1 agreement of the two models on every image under ``folder``'s class sub-folders."""
     classes = eval_classes(folder)
     reference, candidate = _interpreter(float_model), _interpreter(converted)
-    height, width, channels = _image_input(reference, folder)
+    height, width, channels = _model_image_input(_describe(float_model), folder)
     label_index = {name: i for i, name in enumerate(labels)} if labels else {}
     scored = bool(label_index) and all(name in label_index for name, _ in classes)
     agree = right_float = right_converted = total = 0
@@ -471,10 +493,15 @@ def _run_converter(
         with quiet_native_output():
             content = converter.convert()
     except Exception as error:  # ConverterError and friends
-        message = " ".join(str(error).split())[:400]
+        text = str(error)
+        missing = sorted(set(re.findall(r"'(tf\.\w+)' op is neither a custom op nor a flex op", text)))
+        if missing:
+            message = f"TensorFlow ops with no TFLite builtin: {', '.join(missing)}"
+        else:
+            message = " ".join(text.split())[:400]
         hint = None
-        if not select_tf_ops and "Select TF" in str(error):
-            hint = "the model uses TensorFlow ops TFLite lacks: try --select-tf-ops"
+        if not select_tf_ops and (missing or "Select TF" in text):
+            hint = "try --select-tf-ops (the app then needs the tensorflow-lite-select-tf-ops runtime)"
         raise BindgenError(
             f"the TFLite converter failed ({quantize.value}): {message}", where=where, hint=hint
         ) from None
@@ -531,11 +558,9 @@ def convert(options: ConvertOptions) -> ConvertReport:
             tf, saved_model, Quantize.NONE, options.select_tf_ops, None, options.source
         )
         shape: tuple[int, int, int] | None = None
-        if rep_files:
-            shape = _image_input(_interpreter(float_bytes), options.source)
+        if rep_files or options.eval_dir is not None:
+            shape = _model_image_input(_describe(float_bytes), options.source)
             norm.for_channels(shape[2])  # a --mean/--std length mismatch fails before calibrating
-        if options.eval_dir is not None and shape is None:
-            norm.for_channels(_image_input(_interpreter(float_bytes), options.source)[2])
 
         def representative() -> Iterator[list[Any]]:
             assert shape is not None
@@ -554,10 +579,7 @@ def convert(options: ConvertOptions) -> ConvertReport:
         if options.eval_dir is not None
         else None
     )
-    interpreter = _interpreter(content)
-    inputs = _summaries(interpreter.get_input_details())
-    outputs = _summaries(interpreter.get_output_details())
-    dtypes = _tensor_dtypes(interpreter)
+    described = _describe(content)
     if options.labels is not None:
         _write_annotated(content, options.output, options.labels, norm)
     else:
@@ -570,20 +592,17 @@ def convert(options: ConvertOptions) -> ConvertReport:
         source_bytes=path_size(options.source),
         float_bytes=len(float_bytes),
         output_bytes=options.output.stat().st_size,
-        inputs=inputs,
-        outputs=outputs,
-        tensor_dtypes=dtypes,
+        inputs=_summaries(described.main.inputs),
+        outputs=_summaries(described.main.outputs),
+        tensor_dtypes=_tensor_dtypes(described),
         representative_images=len(rep_files) if options.quantize.needs_representative else 0,
         eval=eval_report,
         annotated=options.labels is not None,
     )
 
 
-def _tensor_dtypes(interpreter: Any) -> dict[str, int]:
-    import numpy as np
-
+def _tensor_dtypes(model: Model) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for detail in interpreter.get_tensor_details():
-        name = np.dtype(detail["dtype"]).name
-        counts[name] = counts.get(name, 0) + 1
+    for tensor in model.main.tensors:
+        counts[tensor.dtype.numpy_name] = counts.get(tensor.dtype.numpy_name, 0) + 1
     return counts

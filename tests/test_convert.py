@@ -104,6 +104,16 @@ def _build_and_convert(out: Path) -> None:
     dense.save(out / "dense.keras")
     (out / "corrupt.keras").write_bytes(b"this is not a keras zip")
 
+    import tensorflow as tf
+
+    class Determinant(tf.Module):  # MatrixDeterminant has no TFLite builtin: needs Select TF ops
+        @tf.function(input_signature=[tf.TensorSpec([1, 3, 3], tf.float32)])
+        def serve(self, x: Any) -> Any:
+            return {"det": tf.linalg.det(x)}
+
+    det = Determinant()
+    tf.saved_model.save(det, str(out / "det_saved_model"), signatures={"serving_default": det.serve})
+
     norm = Normalization((127.5,), (127.5,))
     reports: dict[str, Any] = {}
 
@@ -154,6 +164,9 @@ def _build_and_convert(out: Path) -> None:
                    "--quantize", "int8", "--representative", str(out / "rep"),
                    "--mean", "127.5", "--std", "127.5", "--labels", str(out / "labels.txt"),
                    "--eval", str(out / "eval")],
+        "no-flex": ["convert", str(out / "det_saved_model"), "-o", str(out / "cli-no-flex.tflite")],
+        "flex": ["convert", str(out / "det_saved_model"), "-o", str(out / "cli-flex.tflite"),
+                 "--select-tf-ops"],
         "short-labels": ["convert", str(out / "cnn.keras"), "-o", str(out / "cli-short-labels.tflite"),
                          "--labels", str(out / "short-labels.txt")],
     }.items():
@@ -363,6 +376,18 @@ def test_labels_chain_into_annotate_and_mediapipe_reads_them(built: Path, report
     assert sorted(ranked) == sorted(CLASSES)
     assert ranked[0] == CLASSES[top1(interpreter, probe)]
     assert not list(built.glob(".*unannotated*"))
+
+
+def test_select_tf_ops(built: Path, reports: dict[str, Any]) -> None:
+    refused = reports["cli"]["no-flex"]
+    assert refused["exit_code"] == 2
+    assert "TensorFlow ops with no TFLite builtin: tf.MatrixDeterminant (try --select-tf-ops" in (
+        refused["stderr"]
+    )
+    assert not (built / "cli-no-flex.tflite").exists()
+    assert reports["cli"]["flex"]["exit_code"] == 0, reports["cli"]["flex"]["stderr"]
+    model = read_model(built / "cli-flex.tflite")
+    assert [c.custom_code for c in model.operator_codes] == ["FlexMatrixDeterminant"]
 
 
 def test_label_count_mismatch_leaves_no_output(built: Path, reports: dict[str, Any]) -> None:
