@@ -115,6 +115,7 @@ public class WrapperDriver {
       long[] bare = new long[n];
       for (int warm = 0; warm < 5; warm++) {
         properties(process.invoke(wrapper, bitmap));
+        for (Object o : outputs.values()) ((ByteBuffer) o).rewind();
         raw.runForMultipleInputsOutputs(inputs, outputs);
       }
       for (int k = 0; k < n; k++) {  // interleaved, so drift hits both alike
