@@ -155,7 +155,7 @@ def task_library(kind: str, model: str, data: str, params: dict[str, Any]) -> An
         segmentation = result.segmentations[0]
         mask = segmentation.category_mask
         labels = [
-            {"r": c.r, "g": c.g, "b": c.b, "category_name": c.category_name, "display_name": c.display_name}
+            {"color": list(c.color), "category_name": c.category_name, "display_name": c.display_name}
             for c in segmentation.colored_labels
         ]
         counts: dict[str, int] = {}
