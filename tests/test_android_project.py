@@ -1,7 +1,6 @@
-"""``bindgen android-project``: the Gradle files, the version pins and the wrapper step.
-
-The Kotlin compile checks of the generated project (kotlinc against Maven Central jars) and the
-android-sample/ drift check join this file once the wrapper renderer and the demo model land.
+"""``bindgen android-project``: the Gradle files, the version pins, the wrapper step, the four
+generated projects (demo, detector, segmenter, no metadata) compiled in ONE kotlinc run against the
+real jars and linted by ktlint, the host values in the device test, and android-sample/ drift.
 """
 
 from __future__ import annotations
@@ -168,3 +167,120 @@ def test_no_gradle_means_a_complete_project_and_a_hint(monkeypatch: pytest.Monke
     outcome = gradle_wrapper.make_launcher("9.4.1")
     assert outcome.files == () and outcome.gradle is None
     assert "gradle wrapper --gradle-version 9.4.1" in outcome.message
+
+
+# --- generated projects -------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]:
+    """name → (project folder, package) for the demo model, a detector, a segmenter, a raw model."""
+    from tests.kotlin_fixtures import annotated_model
+    from tests.models import model_path
+
+    root = tmp_path_factory.mktemp("android")
+    made = {"demo": (project.generate_demo_project(root / "demo", gradlew=False).out_dir, "dev.bindgen.shapes")}
+    for number, (name, model) in enumerate(
+        [
+            ("detector", annotated_model("detector")),
+            ("segmenter", annotated_model("segmenter")),
+            ("raw", model_path("float_classifier")),
+        ]
+    ):
+        package = f"com.example.app{number}"
+        out = project.generate_project(model, root / name, package=package, gradlew=False).out_dir
+        made[name] = (out, package)
+    return made
+
+
+def _expected(folder: Path) -> dict[str, object]:
+    import json
+
+    data = json.loads((folder / "app/src/main/assets/expected_outputs.json").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.mark.slow
+def test_every_kotlin_source_of_the_four_projects_compiles_in_one_kotlinc_run(
+    projects: dict[str, tuple[Path, str]], tmp_path: Path
+) -> None:
+    from tests.android_compile import kotlin_sources, r_source
+    from tests.toolchain import compile_kotlin
+
+    sources: list[Path] = []
+    for name, (folder, package) in projects.items():
+        r_file = tmp_path / "r" / name / "R.kt"  # what AGP would generate from app/src/main/res
+        r_file.parent.mkdir(parents=True)
+        r_file.write_text(r_source(folder, package), encoding="utf-8")
+        found = kotlin_sources(folder)
+        assert {p.name for p in found} >= {"MainActivity.kt", "HostParityTest.kt", "BenchmarkTest.kt"}
+        sources += [*found, r_file]
+    compile_kotlin(sources, tmp_path / "classes")
+    classes = {p.relative_to(tmp_path / "classes").as_posix() for p in (tmp_path / "classes").rglob("*.class")}
+    for _, package in projects.values():
+        pkg = package.replace(".", "/")
+        assert f"{pkg}/MainActivity.class" in classes and f"{pkg}/HostParityTest.class" in classes
+
+
+@pytest.mark.slow
+def test_ktlint_reports_nothing_on_the_generated_kotlin(projects: dict[str, tuple[Path, str]]) -> None:
+    from tests.android_compile import kotlin_sources
+    from tests.toolchain import run_ktlint
+
+    assert run_ktlint([p for folder, _ in projects.values() for p in kotlin_sources(folder)]) == []
+
+
+def test_device_test_compares_every_output_with_host_values(projects: dict[str, tuple[Path, str]]) -> None:
+    for name, (folder, _) in projects.items():
+        expected = _expected(folder)
+        assert "unavailable" not in expected, (name, expected.get("unavailable"))
+        outputs = expected["outputs"]
+        assert isinstance(outputs, dict) and outputs, name
+        test = next(folder.rglob("HostParityTest.kt")).read_text(encoding="utf-8")
+        for key, values in outputs.items():
+            assert f'"{key}" to ' in test, (name, key)
+            assert values, (name, key)
+    # The demo picture is a star: the host twin (bindgen run) says so, and the device must agree.
+    scores = _expected(projects["demo"][0])["outputs"]["probability"]  # type: ignore[index]
+    by_index = dict(zip(scores[0::2], scores[1::2], strict=True))
+    labels = (project.DEMO_DIR / "labels.txt").read_text(encoding="utf-8").split()
+    assert labels[int(max(by_index, key=by_index.__getitem__))] == "star"
+    detector = _expected(projects["detector"][0])["outputs"]
+    assert "detectionResult" in detector or any(len(v) % 6 == 0 for v in detector.values())  # type: ignore[union-attr]
+
+
+def test_model_is_stored_uncompressed_with_a_sample_at_input_size(projects: dict[str, tuple[Path, str]]) -> None:
+    import io
+
+    pytest.importorskip("PIL")
+    from PIL import Image
+
+    folder = projects["demo"][0]
+    assert "tflite" in (folder / "app/build.gradle.kts").read_text(encoding="utf-8")
+    assert (folder / "app/src/main/assets/shapes.tflite").is_file()
+    picture = Image.open(io.BytesIO((folder / "app/src/main/assets/sample.png").read_bytes()))
+    assert picture.size == (64, 64) and picture.mode == "RGB"
+
+
+def test_android_sample_is_in_sync_with_a_fresh_generation(projects: dict[str, tuple[Path, str]]) -> None:
+    """android-sample/ == the demo project generated now (`make golden` regenerates it)."""
+    golden, fresh = REPO / "android-sample", projects["demo"][0]
+    hint = "android-sample/ is stale: run `make golden`"
+    assert golden.is_dir(), hint
+
+    def listing(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+    assert listing(golden) == listing(fresh), hint
+    for rel in sorted(listing(fresh)):
+        if rel.endswith("expected_outputs.json"):
+            # Host float results may differ in the last bits between CPUs (XNNPACK kernels).
+            a, b = _expected(golden), _expected(fresh)
+            assert a.keys() == b.keys() and a["tolerance"] == b["tolerance"], hint
+            for key, values in b["outputs"].items():  # type: ignore[attr-defined]
+                assert values == pytest.approx(a["outputs"][key], abs=1e-5), (hint, key)  # type: ignore[index]
+        else:
+            assert (golden / rel).read_bytes() == (fresh / rel).read_bytes(), f"{hint} ({rel} differs)"

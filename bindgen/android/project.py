@@ -8,6 +8,7 @@ all: files are written into a scratch sibling and renamed into place.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -41,6 +42,17 @@ class AppOutput:
     title: str  # Kotlin string literal
     title_plain: str  # safe inside a Kotlin string literal already quoted by the template
     comment: str
+    values: str = ""  # Kotlin: the output as a dequantized FloatArray (tensor outputs)
+
+
+@dataclass(frozen=True)
+class ParityCheck:
+    """One value the device test compares with the host: a flat list of numbers on both sides."""
+
+    key: str  # key in the expected-values asset (the Outputs property name)
+    expression: str  # Kotlin: that property of ``outputs`` as a FloatArray (via Flatten)
+    host_name: str  # name of the value in ``bindgen run``'s output
+    host_kind: str  # how the host value is flattened: classification/segmentation/detection/tensor
 
 
 @dataclass(frozen=True)
@@ -64,7 +76,7 @@ class AppSpec:
     expected_asset: str
     inputs: tuple[AppInput, ...]
     outputs: tuple[AppOutput, ...]
-    parity_outputs: tuple[AppOutput, ...]
+    parity: tuple[ParityCheck, ...]
 
 
 def android_string(text: str) -> str:
@@ -136,35 +148,131 @@ def _sample_tensor(shape: tuple[int, ...], dtype_name: str, itemsize: int) -> by
     return b"".join(struct.pack(fmt, (i % 97) / 97.0 if is_float else i % 100) for i in range(count))
 
 
-def expected_outputs(model_path: Path, inputs: list[tuple[str, bytes]]) -> dict[str, Any]:
-    """The raw output values ``bindgen run`` computes on the host for the sample input.
+def tensor_floats(o: Any) -> str:
+    """Kotlin: the raw output property of ``o`` (in ``outputs``) as dequantized floats."""
+    buffer = f"outputs.{o.raw_name}" + (".buffer" if o.raw_type == "TensorBuffer" else "")
+    return (
+        f"BindgenSupport.toFloats({buffer}, BindgenSupport.DType.{o.encode_dtype}, "
+        f"{o.scale_literal}, {o.zero_point_literal})"
+    )
 
-    The one place the host twin is called. Returns ``{"outputs": {tensor index: [values]}}`` or,
-    when the twin cannot run here, ``{"unavailable": reason}`` (the device test then fails with
-    that reason instead of passing vacuously).
+
+def parity_checks(binding: Any, plan: Any) -> tuple[ParityCheck, ...]:
+    """What the device test compares: every value the app's ``Outputs`` API hands out."""
+    checks: list[ParityCheck] = []
+    names = {o.index: o.name for o in plan.outputs}
+    for o in binding.outputs:
+        kind = o.kind.value
+        if kind == "detection_part":
+            continue
+        if kind == "categories":
+            expr, host_kind = f"Flatten.categories(outputs.{o.name})", "classification"
+        elif kind == "segmentation":
+            expr, host_kind = f"Flatten.segmentation(outputs.{o.name})", "segmentation"
+        elif kind == "image":
+            expr, host_kind = f"Flatten.image(outputs.{o.name})", "tensor"
+        else:
+            expr, host_kind = tensor_floats(o), "tensor"
+        key = str(o.raw_name if kind == "tensor" else o.name)
+        checks.append(ParityCheck(key, expr, names[o.index], host_kind))
+    for d, group in zip(binding.detections, plan.detection_groups, strict=True):
+        checks.append(ParityCheck(str(d.name), f"Flatten.detections(outputs.{d.name})", group.name, "detection"))
+    return tuple(checks)
+
+
+def _flat(value: Any) -> list[float]:
+    if isinstance(value, list):
+        return [x for v in value for x in _flat(v)]
+    return [float(value)]
+
+
+def _host_values(kind: str, value: Any) -> list[float]:
+    """``bindgen run``'s value flattened exactly as the device test's Flatten does."""
+    if kind == "classification":
+        return [float(x) for c in sorted(value, key=lambda c: c["index"]) for x in (c["index"], c["score"])]
+    if kind == "segmentation":
+        return _flat(value["category_mask"])
+    if kind == "detection":
+        keys = ("left", "top", "right", "bottom")
+        return [float(x) for d in value for x in (*(d["box"][k] for k in keys), d["index"], d["score"])]
+    return _flat(value)
+
+
+_NPY_DESCR = {"float32": "<f4", "int32": "<i4", "int64": "<i8", "uint8": "|u1", "int8": "|i1", "int16": "<i2"}
+
+
+def _npy(data: bytes, shape: tuple[int, ...], dtype_name: str) -> bytes:
+    """``data`` (little-endian) as a ``.npy`` file, the tensor input format of ``bindgen run``."""
+    dims = ", ".join(str(max(d, 1)) for d in shape) + ("," if len(shape) == 1 else "")
+    header = f"{{'descr': '{_NPY_DESCR[dtype_name]}', 'fortran_order': False, 'shape': ({dims}), }}"
+    header += " " * (-(len(header) + 11) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin-1") + data
+
+
+def sample_png(binding: Any, plan: Any, sample: Path | None) -> bytes:
+    """The bundled sample picture, already at the model's input size.
+
+    The device then skips the resize and both sides start from the same pixels (Android's and
+    Pillow's bilinear resampling differ, so a resize would be compared, not the model).
     """
-    import importlib
+    from bindgen.plan import Resize
 
+    size = next(((s.width, s.height) for i in plan.inputs for s in i.steps if isinstance(s, Resize)), None)
+    if sample is None:
+        return synthetic_image(*(size or (256, 256)))
+    data = sample.read_bytes()
     try:
-        twin = importlib.import_module("bindgen.host.twin")
-    except ImportError as error:
-        return {"unavailable": f"the host twin (bindgen run) was not available at generation: {error}"}
-    run_raw = getattr(twin, "run_raw_outputs", None)
-    if run_raw is None:
-        return {"unavailable": "bindgen.host.twin has no run_raw_outputs(model, inputs) yet"}
-    values = run_raw(model_path, inputs)
-    return {"outputs": {str(k): [float(x) for x in v] for k, v in values.items()}}
+        from PIL import Image
+    except ImportError:
+        return data  # bundled as given; the host values are then unavailable anyway (no twin)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format == "PNG" and image.mode == "RGB" and (size is None or image.size == size):
+                return data
+            picture = image.convert("RGB")
+            if size is not None and picture.size != size:
+                picture = picture.resize(size, Image.Resampling.BILINEAR)
+    except OSError as error:
+        raise BindgenError(f"cannot read the sample image: {error}", where=sample) from None
+    out = io.BytesIO()
+    picture.save(out, format="PNG", optimize=False)
+    return out.getvalue()
 
 
-def _keyed(binding: Any, expected: dict[str, Any]) -> dict[str, Any]:
-    """Key the host values by the raw ``Outputs`` property the device test reads, add tolerances."""
+def expected_outputs(
+    model_path: Path, checks: tuple[ParityCheck, ...], inputs: list[tuple[str, bytes]]
+) -> dict[str, Any]:
+    """The values ``bindgen run`` (the host twin) computes on the sample input, per parity check.
+
+    The one place the host twin is called. Inputs are ``("png", bytes)`` or ``("npy", bytes)``.
+    Returns ``{"tolerance": …, "outputs": {key: [values]}}`` or, when the twin cannot run here
+    (the ``run`` extra is not installed), ``{"tolerance": …, "unavailable": reason}``: the device
+    test then fails with that reason instead of passing vacuously.
+    """
+    from bindgen.host.twin import run_model
+
     result: dict[str, Any] = {"tolerance": {"abs": PARITY_ABS, "rel": PARITY_REL}}
-    if "outputs" in expected:
-        by_index = {str(o.index): str(o.raw_name) for o in binding.outputs}
-        result["outputs"] = {by_index[k]: v for k, v in expected["outputs"].items() if k in by_index}
-    else:
-        result["unavailable"] = expected["unavailable"]
+    with tempfile.TemporaryDirectory(prefix="bindgen-sample-") as scratch:
+        paths = []
+        for i, (suffix, data) in enumerate(inputs):
+            path = Path(scratch) / f"input_{i}.{suffix}"
+            path.write_bytes(data)
+            paths.append(str(path))
+        try:
+            host = run_model(model_path, paths)["outputs"]
+        except BindgenError as error:
+            result["unavailable"] = f"bindgen run could not compute the host values: {error.one_line()}"
+            return result
+    result["outputs"] = {c.key: _host_values(c.host_kind, host[c.host_name]) for c in checks}
     return result
+
+
+def expected_json(expected: dict[str, Any]) -> str:
+    """The expected-values asset: one line per key, so a golden diff shows which output moved."""
+    body = ",\n".join(
+        f" {json.dumps(k)}: {json.dumps(expected[k], sort_keys=True)}" for k in sorted(expected)
+    )
+    return "{\n" + body + "\n}\n"
 
 
 def _kind(output_kind: str) -> str:
@@ -173,7 +281,12 @@ def _kind(output_kind: str) -> str:
     )
 
 
-def build_spec(binding: Any, app_id: str, app_name: str) -> AppSpec:
+def single_image_input(binding: Any) -> bool:
+    """The app feeds a Bitmap only to one-input image models; other models get raw tensors."""
+    return bool(binding.has_image_input) and len(binding.inputs) == 1
+
+
+def build_spec(binding: Any, plan: Any, app_id: str, app_name: str) -> AppSpec:
     from bindgen.kotlin.names import kotlin_string_literal
 
     def title(text: str) -> tuple[str, str]:
@@ -186,19 +299,15 @@ def build_spec(binding: Any, app_id: str, app_name: str) -> AppSpec:
         outputs.append(
             AppOutput(str(d.name), str(d.locations), "detection", lit, plain, "boxes over the image")
         )
-    parity: list[AppOutput] = []
     for o in binding.outputs:
         lit, plain = title(str(o.name))
         kind = _kind(o.kind.value)
-        entry = AppOutput(str(o.name), str(o.raw_name), kind, lit, plain, f"output {o.index}")
         if o.kind.value != "detection_part":
-            if kind == "segmentation":  # the raw per-class scores drive the coloured mask
-                entry = AppOutput(str(o.raw_name), str(o.raw_name), kind, lit, plain, f"output {o.index}")
-            outputs.append(entry)
-        if o.raw_type == "TensorBuffer":
-            parity.append(AppOutput(str(o.raw_name), str(o.raw_name), "tensor", lit, plain, str(o.index)))
-    image_input = binding.has_image_input and len(binding.inputs) == 1
-    if image_input:
+            values = tensor_floats(o) if kind == "tensor" else ""
+            outputs.append(
+                AppOutput(str(o.name), str(o.raw_name), kind, lit, plain, f"output {o.index}", values)
+            )
+    if single_image_input(binding):
         process_args = "bitmap"
         test_args = "SampleInput.bitmap(Device.context)"
         bench_args = "SampleInput.bitmap(context)"
@@ -225,7 +334,7 @@ def build_spec(binding: Any, app_id: str, app_name: str) -> AppSpec:
         expected_asset=EXPECTED_ASSET,
         inputs=inputs,
         outputs=tuple(outputs),
-        parity_outputs=tuple(parity),
+        parity=parity_checks(binding, plan),
     )
 
 
@@ -267,7 +376,7 @@ def render_project(
         GeneratedFile(f"{src}/assets/{binding.model_asset}", model_bytes),
         GeneratedFile(f"{src}/assets/{SAMPLE_IMAGE_ASSET}", sample_image),
         GeneratedFile(
-            f"{src}/assets/{EXPECTED_ASSET}", json.dumps(expected, indent=1, sort_keys=True) + "\n"
+            f"{src}/assets/{EXPECTED_ASSET}", expected_json(expected)
         ),
     ]
     files += [
@@ -334,9 +443,7 @@ def generate(
     with_wrapper: bool = True,
 ) -> Generated:
     """Read the model, render the whole project, add the Gradle launcher, write it all at once."""
-    from bindgen.kotlin.binding import build_binding
-    from bindgen.kotlin.names import Case, NameAllocator
-    from bindgen.kotlin.render import render_wrapper
+    from bindgen.kotlin.render import binding_for, render_binding
     from bindgen.plan import build_plan
     from bindgen.tflite.reader import read_model
 
@@ -347,20 +454,19 @@ def generate(
     app_name = app_name or d_name
     model = read_model(model_path)
     plan = build_plan(model)
-    class_name = NameAllocator(case=Case.UPPER_CAMEL, fallback="AutoModel").new_name(model_path.stem)
-    binding = build_binding(plan, package=package, class_name=class_name, model_asset=model_path.name)
-    wrapper = render_wrapper(model, package, class_name)
-    image_bytes = sample_image.read_bytes() if sample_image else synthetic_image()
+    binding = binding_for(model, package, plan=plan)
+    wrapper = render_binding(binding)
+    image_bytes = sample_png(binding, plan, sample_image)
     tensors = []
     host_inputs: list[tuple[str, bytes]] = []
-    for i in binding.inputs:
-        if i.kind.value == "image":
-            host_inputs.append(("image", image_bytes))
-        else:
+    if single_image_input(binding):
+        host_inputs.append(("png", image_bytes))
+    else:
+        for i in binding.inputs:
             data = _sample_tensor(i.shape, i.dtype, 0)
             tensors.append(data)
-            host_inputs.append(("tensor", data))
-    spec = build_spec(binding, app_id, app_name)
+            host_inputs.append(("npy", _npy(data, i.shape, i.dtype)))
+    spec = build_spec(binding, plan, app_id, app_name)
     readme = render(
         "android/README.md.j2", notice=GENERATED_NOTICE, app=spec, v=versions, model_name=model_path.name
     )
@@ -372,7 +478,7 @@ def generate(
         model_bytes=model_path.read_bytes(),
         sample_image=image_bytes,
         sample_tensors=tensors,
-        expected=_keyed(binding, expected_outputs(model_path, host_inputs)),
+        expected=expected_outputs(model_path, spec.parity, host_inputs),
         readme=readme,
     )
     message = "no Gradle launcher requested"
@@ -382,3 +488,59 @@ def generate(
         message = outcome.message
     write_project(out_dir, files, overwrite=overwrite)
     return Generated(out_dir, len(files), message)
+
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+
+
+def annotated_demo_model(folder: Path) -> Path:
+    """``bindgen/demo/shapes.tflite`` with its metadata (labels, mean/std 127.5) written into ``folder``.
+
+    The model was trained on pixels normalised as (x - 127.5) / 127.5 (tools/train_demo_model.py).
+    """
+    from bindgen.annotate.annotator import AnnotateRequest, annotate, parse_kind
+
+    out = folder / "shapes.tflite"
+    annotate(
+        AnnotateRequest(
+            model=DEMO_DIR / "shapes.tflite",
+            out=out,
+            kind=parse_kind("image-classifier"),
+            labels=DEMO_DIR / "labels.txt",
+            mean=(127.5,),
+            std=(127.5,),
+        )
+    )
+    return out
+
+
+def generate_project(
+    model_path: Path,
+    out_dir: Path,
+    app_id: str | None = None,
+    app_name: str | None = None,
+    package: str | None = None,
+    gradlew: bool = True,
+    sample_image: Path | None = None,
+    overwrite: bool = False,
+) -> Generated:
+    """The project of ``model_path`` in ``out_dir`` (what ``bindgen demo`` and ``make golden`` call)."""
+    return generate(
+        model_path,
+        out_dir,
+        app_id=app_id,
+        app_name=app_name,
+        package=package,
+        sample_image=sample_image,
+        overwrite=overwrite,
+        with_wrapper=gradlew,
+    )
+
+
+def generate_demo_project(out_dir: Path, *, gradlew: bool = True, overwrite: bool = False) -> Generated:
+    """The demo model's project (annotated on the fly, bundled sample picture) in ``out_dir``."""
+    with tempfile.TemporaryDirectory(prefix="bindgen-demo-") as scratch:
+        model = annotated_demo_model(Path(scratch))
+        return generate_project(
+            model, out_dir, gradlew=gradlew, sample_image=DEMO_DIR / "sample.png", overwrite=overwrite
+        )
