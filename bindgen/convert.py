@@ -151,7 +151,7 @@ class ConvertReport:
             f" [quantize={self.quantize.value}]",
             f"  source         {human_size(self.source_bytes)}",
             f"  float .tflite  {human_size(self.float_bytes)}",
-            f"  {self.output.name + ' ':<15}{human_size(self.output_bytes)}"
+            f"  output         {human_size(self.output_bytes)}"
             f"  ({self.ratio:.2f}x the float .tflite)",
             f"  inputs   {', '.join(str(t) for t in self.inputs)}",
             f"  outputs  {', '.join(str(t) for t in self.outputs)}",
@@ -269,7 +269,8 @@ def _validate(options: ConvertOptions) -> tuple[SourceKind, list[Path]]:
 def _import_tensorflow() -> Any:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        import tensorflow as tf
+        with quiet_native_output():  # absl/oneDNN banners on stderr at import
+            import tensorflow as tf
     except ImportError:
         raise BindgenError(
             "bindgen convert needs the 'convert' extra: pip install 'bindgen[convert]'"
@@ -286,13 +287,15 @@ def _saved_model(tf: Any, source: Path, kind: SourceKind) -> Iterator[Path]:
     import keras  # type: ignore[import-untyped]
 
     try:
-        model = keras.models.load_model(source, compile=False)
+        with quiet_native_output():
+            model = keras.models.load_model(source, compile=False)
     except Exception as error:  # Keras raises many types for a bad file
         raise BindgenError(f"Keras cannot load this model: {_first_line(error)}", where=source) from None
     with tempfile.TemporaryDirectory(prefix="bindgen-convert-") as tmp:
         exported = Path(tmp) / "saved_model"
         try:
-            model.export(str(exported), format="tf_saved_model", verbose=False)
+            with quiet_native_output():
+                model.export(str(exported), format="tf_saved_model", verbose=False)
         except Exception as error:
             raise BindgenError(
                 f"Keras cannot export this model: {_first_line(error)}", where=source
