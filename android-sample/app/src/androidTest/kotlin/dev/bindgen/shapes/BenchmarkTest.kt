@@ -12,32 +12,39 @@ import org.junit.Test
 class BenchmarkTest {
     @Test fun latencyTable() {
         val rows = Shapes.Device.values().map { device -> device.name to measure(device) }
-        val table = buildString {
-            append("%-8s %12s %12s\n".format("device", "median ms", "min ms"))
-            for ((name, result) in rows) {
-                if (result == null) append("%-8s %12s %12s\n".format(name, "unsupported", "-"))
-                else append("%-8s %12.2f %12.2f\n".format(name, result.first, result.second))
+        val table =
+            buildString {
+                append("%-8s %12s %12s\n".format("device", "median ms", "min ms"))
+                for ((name, result) in rows) {
+                    if (result == null) {
+                        append("%-8s %12s %12s\n".format(name, "unsupported", "-"))
+                    } else {
+                        append("%-8s %12.2f %12.2f\n".format(name, result.first, result.second))
+                    }
+                }
             }
-        }
         Log.i("bindgen", "\n$table")
         println(table)
         Device.instrumentation.sendStatus(0, Bundle().apply { putString("stream", "\n$table") })
     }
 
     private fun measure(device: Shapes.Device): Pair<Double, Double>? {
-        val model = try {
-            Shapes.newInstance(Device.context, Shapes.Options(device = device))
-        } catch (e: Exception) {
-            return null
-        }
+        val model =
+            try {
+                Shapes.newInstance(Device.context, Shapes.Options(device = device))
+            } catch (e: Exception) {
+                return null
+            }
         return model.use {
             val context = Device.context
             repeat(WARMUP) { _ -> it.process(SampleInput.bitmap(context)) }
-            val times = (1..RUNS).map { _ ->
-                val start = System.nanoTime()
-                it.process(SampleInput.bitmap(context))
-                (System.nanoTime() - start) / 1e6
-            }.sorted()
+            val times =
+                (1..RUNS)
+                    .map { _ ->
+                        val start = System.nanoTime()
+                        it.process(SampleInput.bitmap(context))
+                        (System.nanoTime() - start) / 1e6
+                    }.sorted()
             times[times.size / 2] to times.first()
         }
     }

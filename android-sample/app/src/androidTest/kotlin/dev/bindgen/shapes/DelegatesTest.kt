@@ -10,14 +10,15 @@ import org.junit.Test
 class DelegatesTest {
     private fun loadAndRun(device: Shapes.Device) {
         val context = Device.context
-        val model = try {
-            Shapes.newInstance(context, Shapes.Options(device = device))
-        } catch (e: Exception) {
-            if (device == Shapes.Device.CPU) throw e
-            Log.i("bindgen", "$device unsupported on this device: ${e.message}")
-            assumeNoException("$device is not supported on this device", e)
-            return
-        }
+        val model =
+            try {
+                Shapes.newInstance(context, Shapes.Options(device = device))
+            } catch (e: Exception) {
+                if (device == Shapes.Device.CPU) throw e
+                Log.i("bindgen", "$device unsupported on this device: ${e.message}")
+                assumeNoException("$device is not supported on this device", e)
+                return
+            }
         model.use {
             assertNotNull(it.process(SampleInput.bitmap(Device.context)))
         }

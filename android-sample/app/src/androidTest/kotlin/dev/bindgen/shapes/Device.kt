@@ -11,8 +11,10 @@ import android.content.Context
  */
 object Device {
     val instrumentation: Instrumentation by lazy {
-        Class.forName("androidx.test.platform.app.InstrumentationRegistry")
-            .getMethod("getInstrumentation").invoke(null) as Instrumentation
+        Class
+            .forName("androidx.test.platform.app.InstrumentationRegistry")
+            .getMethod("getInstrumentation")
+            .invoke(null) as Instrumentation
     }
 
     /** The app under test (its assets hold the model, the sample input and the expected values). */

@@ -14,9 +14,12 @@ import kotlin.math.abs
  * there: |device - host| <= abs + rel * |host| for every value.
  */
 class HostParityTest {
-    private val expected = JSONObject(
-        Device.context.assets.open("expected_outputs.json").use { it.readBytes().toString(Charsets.UTF_8) },
-    )
+    private val expected =
+        JSONObject(
+            Device.context.assets
+                .open("expected_outputs.json")
+                .use { it.readBytes().toString(Charsets.UTF_8) },
+        )
 
     @Test fun cpuMatchesHost() {
         if (expected.has("unavailable")) fail(expected.getString("unavailable"))
@@ -26,9 +29,10 @@ class HostParityTest {
         val wanted = expected.getJSONObject("outputs")
         Shapes.newInstance(Device.context).use { model ->
             val outputs = model.process(SampleInput.bitmap(Device.context))
-            val actual = linkedMapOf<String, FloatArray>(
-                "probability" to Flatten.categories(outputs.probability),
-            )
+            val actual =
+                linkedMapOf<String, FloatArray>(
+                    "probability" to Flatten.categories(outputs.probability),
+                )
             for ((name, values) in actual) {
                 val host = wanted.getJSONArray(name)
                 assertEquals("$name: number of values", host.length(), values.size)

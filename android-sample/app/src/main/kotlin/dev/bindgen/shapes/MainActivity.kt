@@ -41,9 +41,12 @@ class MainActivity : Activity() {
         status = findViewById(R.id.status)
         results = findViewById(R.id.results)
         image = findViewById(R.id.image)
-        deviceSpinner.adapter = ArrayAdapter(
-            this, android.R.layout.simple_spinner_dropdown_item, Shapes.Device.values().map { it.name },
-        )
+        deviceSpinner.adapter =
+            ArrayAdapter(
+                this,
+                android.R.layout.simple_spinner_dropdown_item,
+                Shapes.Device.values().map { it.name },
+            )
         threadSpinner.adapter = ArrayAdapter(this, android.R.layout.simple_spinner_dropdown_item, THREAD_CHOICES)
         threadSpinner.setSelection(THREAD_CHOICES.indexOf(DEFAULT_THREADS))
         findViewById<Button>(R.id.pick).setOnClickListener {
@@ -63,17 +66,31 @@ class MainActivity : Activity() {
     }
 
     @Deprecated("Platform Activity result API; AndroidX's replacement is not used here")
-    override fun onActivityResult(requestCode: Int, resultCode: Int, data: Intent?) {
+    override fun onActivityResult(
+        requestCode: Int,
+        resultCode: Int,
+        data: Intent?,
+    ) {
         super.onActivityResult(requestCode, resultCode, data)
         if (resultCode != RESULT_OK || data == null) return
-        val bitmap = when (requestCode) {
-            REQUEST_PICK -> data.data?.let { uri ->
-                contentResolver.openInputStream(uri)?.use { BitmapFactory.decodeStream(it) }
+        val bitmap =
+            when (requestCode) {
+                REQUEST_PICK -> {
+                    data.data?.let { uri ->
+                        contentResolver.openInputStream(uri)?.use { BitmapFactory.decodeStream(it) }
+                    }
+                }
+
+                // Without a FileProvider (AndroidX) the camera app returns a thumbnail.
+                REQUEST_CAPTURE -> {
+                    @Suppress("DEPRECATION")
+                    (data.extras?.get("data") as? Bitmap)
+                }
+
+                else -> {
+                    null
+                }
             }
-            // Without a FileProvider (AndroidX) the camera app returns a thumbnail.
-            REQUEST_CAPTURE -> @Suppress("DEPRECATION") (data.extras?.get("data") as? Bitmap)
-            else -> null
-        }
         if (bitmap == null) {
             status.text = "Could not read that image"
         } else {
@@ -81,7 +98,10 @@ class MainActivity : Activity() {
         }
     }
 
-    private fun show(bitmap: Bitmap, message: String) {
+    private fun show(
+        bitmap: Bitmap,
+        message: String,
+    ) {
         input = bitmap.copy(Bitmap.Config.ARGB_8888, false)
         image.setImageBitmap(input)
         results.text = ""
@@ -109,20 +129,25 @@ class MainActivity : Activity() {
     }
 
     /** The model on [device], or on the CPU with a note when the device cannot run it. */
-    private fun modelFor(device: Shapes.Device, threads: Int, notes: StringBuilder): Shapes {
+    private fun modelFor(
+        device: Shapes.Device,
+        threads: Int,
+        notes: StringBuilder,
+    ): Shapes {
         val key = device to threads
         model?.let { if (modelKey == key) return it }
         model?.close()
         model = null
-        val loaded = try {
-            modelKey = key
-            Shapes.newInstance(this, Shapes.Options(device = device, numThreads = threads))
-        } catch (e: Exception) {
-            // Delegates throw when the device lacks the hardware, driver or op support.
-            notes.append("$device is not supported here (${e.message}); fell back to CPU.\n")
-            modelKey = Shapes.Device.CPU to threads
-            Shapes.newInstance(this, Shapes.Options(device = Shapes.Device.CPU, numThreads = threads))
-        }
+        val loaded =
+            try {
+                modelKey = key
+                Shapes.newInstance(this, Shapes.Options(device = device, numThreads = threads))
+            } catch (e: Exception) {
+                // Delegates throw when the device lacks the hardware, driver or op support.
+                notes.append("$device is not supported here (${e.message}); fell back to CPU.\n")
+                modelKey = Shapes.Device.CPU to threads
+                Shapes.newInstance(this, Shapes.Options(device = Shapes.Device.CPU, numThreads = threads))
+            }
         model = loaded
         return loaded
     }

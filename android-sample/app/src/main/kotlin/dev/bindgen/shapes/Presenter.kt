@@ -10,14 +10,20 @@ import dev.bindgen.shapes.Shapes
 import org.tensorflow.lite.support.label.Category
 
 /** What the screen shows for one run: an image (boxes, mask, output image) and text. */
-class Shown(val image: Bitmap?, val text: String)
+class Shown(
+    val image: Bitmap?,
+    val text: String,
+)
 
 /** Turns Shapes.Outputs into something to look at, one overload per output type. */
 object Presenter {
     private const val TOP_K = 5
     private const val RAW_VALUES = 16
 
-    fun present(outputs: Shapes.Outputs, input: Bitmap): Shown {
+    fun present(
+        outputs: Shapes.Outputs,
+        input: Bitmap,
+    ): Shown {
         val text = StringBuilder()
         var image: Bitmap? = null
         // classification: output 0
@@ -26,30 +32,54 @@ object Presenter {
     }
 
     @JvmName("describeCategories")
-    fun describe(title: String, categories: List<Category>): String =
-        categories.sortedByDescending { it.score }.take(TOP_K)
+    fun describe(
+        title: String,
+        categories: List<Category>,
+    ): String =
+        categories
+            .sortedByDescending { it.score }
+            .take(TOP_K)
             .joinToString("\n", "$title\n", "\n") { "  %-24s %.4f".format(it.label, it.score) }
 
     /** The first values of a raw output (dequantized). */
-    fun describe(title: String, values: FloatArray): String {
+    fun describe(
+        title: String,
+        values: FloatArray,
+    ): String {
         val shown = values.take(RAW_VALUES).joinToString(", ") { "%.4f".format(it) }
         val more = if (values.size > RAW_VALUES) ", … (${values.size} values)" else ""
         return "$title\n  [$shown$more]\n"
     }
 
-    fun describeDetections(title: String, detections: List<DetectionResult>): String =
-        detections.sortedByDescending { it.score }.take(TOP_K)
+    fun describeDetections(
+        title: String,
+        detections: List<DetectionResult>,
+    ): String =
+        detections
+            .sortedByDescending { it.score }
+            .take(TOP_K)
             .joinToString("\n", "$title (${detections.size})\n", "\n") {
                 "  %-16s %.3f  %s".format(it.label, it.score, it.location.toShortString())
             }
 
     /** Boxes (in input-image pixels, as the wrapper returns them) drawn over a copy of [base]. */
-    fun drawBoxes(base: Bitmap, detections: List<DetectionResult>): Bitmap {
+    fun drawBoxes(
+        base: Bitmap,
+        detections: List<DetectionResult>,
+    ): Bitmap {
         val out = base.copy(Bitmap.Config.ARGB_8888, true)
         val canvas = Canvas(out)
         val stroke = maxOf(2f, out.width / 150f)
-        val box = Paint().apply { style = Paint.Style.STROKE; strokeWidth = stroke }
-        val label = Paint().apply { textSize = stroke * 6; isAntiAlias = true }
+        val box =
+            Paint().apply {
+                style = Paint.Style.STROKE
+                strokeWidth = stroke
+            }
+        val label =
+            Paint().apply {
+                textSize = stroke * 6
+                isAntiAlias = true
+            }
         detections.forEachIndexed { i, d ->
             val colour = PALETTE[i % PALETTE.size]
             box.color = colour
@@ -61,7 +91,10 @@ object Presenter {
     }
 
     /** The class of every pixel as a translucent colour (class 0, the background, stays clear). */
-    fun overlayMask(base: Bitmap, segmentation: Segmentation): Bitmap {
+    fun overlayMask(
+        base: Bitmap,
+        segmentation: Segmentation,
+    ): Bitmap {
         val pixels =
             IntArray(segmentation.categoryMask.size) { p ->
                 val best = segmentation.categoryMask[p]
@@ -73,8 +106,15 @@ object Presenter {
         return out
     }
 
-    private val PALETTE = intArrayOf(
-        Color.rgb(230, 25, 75), Color.rgb(60, 180, 75), Color.rgb(0, 130, 200), Color.rgb(245, 130, 48),
-        Color.rgb(145, 30, 180), Color.rgb(70, 240, 240), Color.rgb(240, 50, 230), Color.rgb(210, 245, 60),
-    )
+    private val PALETTE =
+        intArrayOf(
+            Color.rgb(230, 25, 75),
+            Color.rgb(60, 180, 75),
+            Color.rgb(0, 130, 200),
+            Color.rgb(245, 130, 48),
+            Color.rgb(145, 30, 180),
+            Color.rgb(70, 240, 240),
+            Color.rgb(240, 50, 230),
+            Color.rgb(210, 245, 60),
+        )
 }

@@ -18,15 +18,25 @@ object SampleInput {
             ?: error("cannot decode $IMAGE_ASSET")
 
     /** Input tensor [index], stored raw (little-endian) as `sample_input_<index>.bin`. */
-    fun tensor(context: Context, index: Int): TensorBuffer {
+    fun tensor(
+        context: Context,
+        index: Int,
+    ): TensorBuffer {
         val (shape, type) = INPUTS[index]
         val bytes = context.assets.open("sample_input_$index.bin").use { it.readBytes() }
         val buffer = TensorBuffer.createFixedSize(shape, type)
-        buffer.loadBuffer(ByteBuffer.allocateDirect(bytes.size).order(ByteOrder.nativeOrder()).put(bytes).apply { rewind() })
+        buffer.loadBuffer(
+            ByteBuffer
+                .allocateDirect(bytes.size)
+                .order(ByteOrder.nativeOrder())
+                .put(bytes)
+                .apply { rewind() },
+        )
         return buffer
     }
 
-    private val INPUTS: List<Pair<IntArray, DataType>> = listOf(
-        intArrayOf(1, 64, 64, 3) to DataType.FLOAT32,
-    )
+    private val INPUTS: List<Pair<IntArray, DataType>> =
+        listOf(
+            intArrayOf(1, 64, 64, 3) to DataType.FLOAT32,
+        )
 }
