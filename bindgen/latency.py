@@ -347,8 +347,9 @@ def render_table(results: Sequence[ModelBench]) -> Any:
     from bindgen.convert import human_size
 
     table = Table(title=f"host latency, ms ({_runtime_version()})")
-    for name in ("model", "size", "load", "peak", "+model", "thr", "mean", "p50", "p90", "p99"):
-        table.add_column(name, justify="left" if name == "model" else "right", no_wrap=True)
+    table.add_column("model", overflow="fold")  # the one column that may wrap on a narrow terminal
+    for name in ("size", "load", "peak", "+model", "thr", "mean", "p50", "p90", "p99"):
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     table.caption = "peak = worker RSS high-water mark; +model = its growth from loading and running"
     for m in results:
         for i, r in enumerate(m.results):
