@@ -76,3 +76,65 @@ def test_a_non_bindgen_error_is_a_finding_with_a_reproducer(tmp_path: Path, monk
     assert finding.error.startswith("IndexError: simulated reader bug")
     reproducer = Path(finding.reproducer)
     assert reproducer.read_bytes() == fuzz.mutate(3, finding.case, seeds)[1]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="reader bug found by the fuzzer (seed 1, case 60483): zlib.error escapes "
+    "ModelFile.read_associated on a corrupt deflate stream; remove this mark with the fix",
+)
+def test_corrupt_compressed_associated_file_is_a_bindgen_error(tmp_path: Path) -> None:
+    from bindgen.errors import BindgenError
+    from bindgen.tflite.reader import read_associated_file
+
+    _, data, model_end = _annotated_text_model(tmp_path)
+    # Mark every entry deflated (compression method 8, in the central directory and local
+    # headers) while its bytes stay stored: decompressing them is an invalid deflate stream.
+    for signature, method_at in ((b"PK\x01\x02", 10), (b"PK\x03\x04", 8)):
+        pos = data.find(signature, model_end)
+        while pos >= 0:
+            data[pos + method_at : pos + method_at + 2] = (8).to_bytes(2, "little")
+            pos = data.find(signature, pos + 4)
+    broken = tmp_path / "broken.tflite"
+    broken.write_bytes(bytes(data))
+    with pytest.raises(BindgenError):
+        read_associated_file(broken, "labels.txt")
+
+
+def _annotated_text_model(tmp_path: Path) -> tuple[Path, bytearray, int]:
+    from bindgen.tflite.reader import read_model
+    from tests.models import model_path, sidecar, vocab_path
+
+    labels = tmp_path / "labels.txt"
+    labels.write_text("".join(f"l{i}\n" for i in range(sidecar("text_classifier")["labels"])), encoding="utf-8")
+    annotated = tmp_path / "text.tflite"
+    result = subprocess.run(
+        [str(REPO / ".venv/bin/bindgen"), "annotate", str(model_path("text_classifier")), "-o", str(annotated),
+         "--kind", "text-classifier", "--labels", str(labels), "--vocab", str(vocab_path("text_classifier"))],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    model = read_model(annotated)
+    assert model.associated_files, "labels and vocabulary are in the appended zip"
+    return annotated, bytearray(annotated.read_bytes()), model.model_end
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="reader bug: RuntimeError ('File is encrypted') escapes ModelFile.read_associated when "
+    "an entry's encrypted flag bit is set; remove this mark with the fix",
+)
+def test_encrypted_flag_on_associated_file_is_a_bindgen_error(tmp_path: Path) -> None:
+    from bindgen.errors import BindgenError
+    from bindgen.tflite.reader import read_associated_file, read_model
+
+    _, data, model_end = _annotated_text_model(tmp_path)
+    for signature, flags_at in ((b"PK\x01\x02", 8), (b"PK\x03\x04", 6)):  # general-purpose flag bit 0
+        pos = data.find(signature, model_end)
+        while pos >= 0:
+            data[pos + flags_at] |= 1
+            pos = data.find(signature, pos + 4)
+    broken = tmp_path / "encrypted.tflite"
+    broken.write_bytes(bytes(data))
+    with pytest.raises(BindgenError):
+        read_associated_file(broken, read_model(broken).associated_files[0].name)
