@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bindgen import demo
 from bindgen.android import gradle_wrapper, project
 from bindgen.android.versions import check_compatible, load_catalog, load_versions
 from bindgen.errors import BindgenError
@@ -181,7 +182,7 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
     from tests.models import model_path
 
     root = tmp_path_factory.mktemp("android")
-    made = {"demo": (project.generate_demo_project(root / "demo", gradlew=False).out_dir, "dev.bindgen.shapes")}
+    made = {"demo": (demo.demo_project(root / "demo", gradlew=False), "dev.bindgen.shapes")}
     for number, (name, model) in enumerate(
         [
             ("detector", annotated_model("detector")),
@@ -246,7 +247,7 @@ def test_device_test_compares_every_output_with_host_values(projects: dict[str, 
     # The demo picture is a star: the host twin (bindgen run) says so, and the device must agree.
     scores = _expected(projects["demo"][0])["outputs"]["probability"]  # type: ignore[index]
     by_index = dict(zip(scores[0::2], scores[1::2], strict=True))
-    labels = (project.DEMO_DIR / "labels.txt").read_text(encoding="utf-8").split()
+    labels = demo.LABELS.read_text(encoding="utf-8").split()
     assert labels[int(max(by_index, key=by_index.__getitem__))] == "star"
     boxes = _expected(projects["detector"][0])["outputs"]["detectionResult"]  # type: ignore[index]
     assert boxes and len(boxes) % 6 == 0, "left, top, right, bottom, class, score per detection"

@@ -176,34 +176,39 @@ def test_same_results_in_task_library(case: str, task: str, tmp_path: Path) -> N
     _close(oracle.task_library(task, ours, data), oracle.task_library(task, theirs, data))
 
 
-def test_detector_roles_follow_shapes_and_run_in_mediapipe(tmp_path: Path) -> None:
-    """On a plain-ops SSD model the official index rule labels the count tensor 'location'.
-
-    bindgen assigns the same four role entries (compared role by role with the official ones) to
-    the tensors whose shapes fit, and MediaPipe's ObjectDetector runs the result.
-    """
+def test_detector_same_meaning_as_official_and_runs_in_mediapipe(tmp_path: Path) -> None:
     source = model_path("detector")
     labels = _labels(tmp_path, 3)
     ours, theirs = tmp_path / "ours.tflite", tmp_path / "official.tflite"
     flags = ["--kind", "object-detector", "--labels", labels, "--mean", "127.5", "--std", "127.5"]
     assert bindgen("annotate", source, "-o", ours, *flags).returncode == 0
     oracle.official_write("object_detector", source, theirs, label_files=[labels], mean=[127.5], std=[127.5])
-    a, b = oracle.displayer_json(ours), oracle.displayer_json(theirs)
-    assert a is not None and b is not None
-    ours_by_name = {t["name"]: t for t in a["subgraph_metadata"][0]["output_tensor_metadata"]}
-    theirs_by_name = {t["name"]: t for t in b["subgraph_metadata"][0]["output_tensor_metadata"]}
-    assert ours_by_name == theirs_by_name
-    for key in ("input_tensor_metadata", "output_tensor_groups"):
-        assert a["subgraph_metadata"][0][key] == b["subgraph_metadata"][0][key]
-    model = read_model(ours)
-    shapes = {
-        t["name"]: list(model.main.outputs[i].shape)
-        for i, t in enumerate(a["subgraph_metadata"][0]["output_tensor_metadata"])
-    }
-    assert len(shapes["location"]) == 3 and shapes["location"][-1] == 4
-    assert len(shapes["number of detections"]) == 1
-    detections = _mediapipe("object_detector", ours)["detections"]
-    assert detections and all(d["categories"][0]["name"] in ("cat", "dog", "bird") for d in detections)
+    assert oracle.displayer_json(ours) == oracle.displayer_json(theirs)
+    detections = _mediapipe("object_detector", ours)
+    assert detections["detections"], detections
+    assert all(d["categories"][0]["name"] in ("cat", "dog", "bird") for d in detections["detections"])
+    _close(detections, _mediapipe("object_detector", theirs))
+
+
+def test_detector_roles_follow_shapes_when_tensor_order_contradicts_them() -> None:
+    """The official writer gives roles by ascending tensor index (TFLite_Detection_PostProcess order).
+
+    A plain-ops SSD head can number its outputs differently; then the official rule labels the
+    count tensor 'location' and MediaPipe's ObjectDetector fails ("num_boxes_tensor dims 3 vs 1").
+    bindgen takes the roles from the shapes instead.
+    """
+    from dataclasses import replace
+
+    from bindgen.annotate.kinds import detector_roles
+
+    model = read_model(model_path("detector"))
+    assert [detector_roles(model)[i] for i in range(4)] == ["location", "category", "score", "number"]
+    outputs = model.main.outputs
+    # Renumber: count first, boxes last -- the order a converter may produce for plain ops.
+    shuffled = tuple(replace(t, index=new) for t, new in zip(outputs, (57, 41, 42, 37), strict=True))
+    odd = replace(model, subgraphs=(replace(model.main, outputs=shuffled), *model.subgraphs[1:]))
+    roles = detector_roles(odd)
+    assert roles == {0: "location", 1: "category", 2: "score", 3: "number"}
 
 
 # --------------------------------------------------------------------------- safety / layout

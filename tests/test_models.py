@@ -22,10 +22,11 @@ import pytest
 
 from tests.models import NAMES, REPO, model_path, sidecar, vocab_path
 from tests.models.thirdparty import mediapipe_models
+from tests.toolchain import oracle_python
 
 pytestmark = pytest.mark.slow
 
-ORACLE_PYTHON = Path(os.environ.get("BINDGEN_ORACLE_PYTHON", "/tmp/warm/oracle/bin/python"))
+ORACLE_PYTHON = oracle_python()
 DEMO = REPO / "bindgen" / "demo"
 
 
@@ -229,8 +230,6 @@ MEDIAPIPE_CASES = [
 
 
 def _annotate_official(kind: str, name: str, labels: int, out_dir: Path) -> Path:
-    if not ORACLE_PYTHON.exists():
-        pytest.skip(f"no tflite-support oracle venv at {ORACLE_PYTHON} (set BINDGEN_ORACLE_PYTHON)")
     label_file = out_dir / "labels.txt"
     label_file.write_text("".join(f"class_{i}\n" for i in range(labels)), encoding="utf-8")
     out = out_dir / f"{name}.annotated.tflite"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bindgen.android.project import generate_demo_project
+from bindgen.demo import demo_project
 
 REPO = Path(__file__).resolve().parent.parent
 ANDROID_SAMPLE = REPO / "android-sample"
@@ -17,7 +17,7 @@ ANDROID_SAMPLE = REPO / "android-sample"
 
 def android_sample(out_dir: Path = ANDROID_SAMPLE) -> Path:
     """Write the demo project into ``out_dir`` (replacing it)."""
-    generate_demo_project(out_dir, gradlew=False, overwrite=True)
+    demo_project(out_dir, gradlew=False, overwrite=True)
     return out_dir
 
 

@@ -490,30 +490,6 @@ def generate(
     return Generated(out_dir, len(files), message)
 
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
-
-
-def annotated_demo_model(folder: Path) -> Path:
-    """``bindgen/demo/shapes.tflite`` with its metadata (labels, mean/std 127.5) written into ``folder``.
-
-    The model was trained on pixels normalised as (x - 127.5) / 127.5 (tools/train_demo_model.py).
-    """
-    from bindgen.annotate.annotator import AnnotateRequest, annotate, parse_kind
-
-    out = folder / "shapes.tflite"
-    annotate(
-        AnnotateRequest(
-            model=DEMO_DIR / "shapes.tflite",
-            out=out,
-            kind=parse_kind("image-classifier"),
-            labels=DEMO_DIR / "labels.txt",
-            mean=(127.5,),
-            std=(127.5,),
-        )
-    )
-    return out
-
-
 def generate_project(
     model_path: Path,
     out_dir: Path,
@@ -535,12 +511,3 @@ def generate_project(
         overwrite=overwrite,
         with_wrapper=gradlew,
     )
-
-
-def generate_demo_project(out_dir: Path, *, gradlew: bool = True, overwrite: bool = False) -> Generated:
-    """The demo model's project (annotated on the fly, bundled sample picture) in ``out_dir``."""
-    with tempfile.TemporaryDirectory(prefix="bindgen-demo-") as scratch:
-        model = annotated_demo_model(Path(scratch))
-        return generate_project(
-            model, out_dir, gradlew=gradlew, sample_image=DEMO_DIR / "sample.png", overwrite=overwrite
-        )

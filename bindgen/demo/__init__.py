@@ -8,6 +8,7 @@ the commands use: inspect → annotate → kotlin → android-project, into one 
 from __future__ import annotations
 
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,24 @@ SAMPLE = HERE / "sample.png"
 PACKAGE = "dev.bindgen.demo"
 
 
+def annotate_demo_model(out: Path) -> Path:
+    """Write the demo model, annotated from ``spec.toml``, to ``out``."""
+    from bindgen.annotate.annotator import AnnotateRequest, annotate
+
+    annotate(AnnotateRequest(model=MODEL, out=out, spec=SPEC))
+    return out
+
+
+def demo_project(out_dir: Path, *, gradlew: bool = True, overwrite: bool = True) -> Path:
+    """The demo model's Android project (``android-sample/`` is this, without the launcher)."""
+    from bindgen.android.project import generate_project
+
+    with tempfile.TemporaryDirectory(prefix="bindgen-demo-") as scratch:
+        model = annotate_demo_model(Path(scratch) / MODEL.name)
+        generate_project(model, out_dir, gradlew=gradlew, sample_image=SAMPLE, overwrite=overwrite)
+    return out_dir
+
+
 @dataclass(frozen=True)
 class DemoResult:
     out_dir: Path
@@ -32,7 +51,6 @@ class DemoResult:
 
 
 def run_demo(out_dir: Path, console: Console, *, project: bool = True) -> DemoResult:
-    from bindgen.annotate.annotator import AnnotateRequest, annotate
     from bindgen.inspect import print_summary
     from bindgen.kotlin.render import render_wrapper
     from bindgen.output import write_files
@@ -46,9 +64,8 @@ def run_demo(out_dir: Path, console: Console, *, project: bool = True) -> DemoRe
     print_summary(read_model(MODEL), console)
 
     console.rule("[bold]2. annotate[/bold] it from bindgen/demo/spec.toml")
-    annotated = out_dir / "shapes.tflite"
-    result = annotate(AnnotateRequest(model=MODEL, out=annotated, spec=SPEC))
-    console.print(f"wrote {annotated} ({', '.join(result.files)} packed)")
+    annotated = annotate_demo_model(out_dir / MODEL.name)
+    console.print(f"wrote {annotated}")
     print_summary(read_model(annotated), console)
 
     console.rule("[bold]3. kotlin[/bold] wrapper")
@@ -60,11 +77,11 @@ def run_demo(out_dir: Path, console: Console, *, project: bool = True) -> DemoRe
 
     project_dir: Path | None = None
     if project:
-        from bindgen.android.project import generate
+        from bindgen.android.project import generate_project
 
         console.rule("[bold]4. android-project[/bold]")
         project_dir = out_dir / "android"
-        generated = generate(annotated, project_dir, sample_image=SAMPLE, overwrite=True)
+        generated = generate_project(annotated, project_dir, sample_image=SAMPLE, overwrite=True)
         console.print(f"wrote {generated.files} files into {project_dir}")
         if generated.wrapper_message:
             console.print(generated.wrapper_message)

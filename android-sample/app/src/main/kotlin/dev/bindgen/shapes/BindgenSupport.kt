@@ -59,7 +59,7 @@ internal object BindgenSupport {
         type: DataType,
     ): TensorBuffer {
         val result: TensorBuffer = TensorBuffer.createFixedSize(shape, type)
-        result.loadBuffer(buffer.duplicate())
+        result.loadBuffer(buffer.duplicate().order(ByteOrder.nativeOrder()))
         return result
     }
 

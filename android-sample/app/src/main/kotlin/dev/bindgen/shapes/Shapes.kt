@@ -19,9 +19,13 @@ import org.tensorflow.lite.support.tensorbuffer.TensorBuffer
 import java.nio.ByteBuffer
 
 /**
- * Wrapper for the TensorFlow Lite model ImageClassifier.
+ * Wrapper for the TensorFlow Lite model Shapes.
  *
- * Identify the most prominent object in the image from a known set of categories.
+ * Recognises a drawn shape (circle, square, triangle, star, cross) in a 64x64 RGB image. Trained by tools/train_demo_model.py on images it generates itself.
+ *
+ * Version: 1.0
+ * Author: bindgen
+ * License: Apache-2.0
  *
  * Use an instance only on the thread that created it: the interpreter (and a GPU
  * delegate) is bound to that thread. Call [close] when done.
@@ -58,7 +62,7 @@ class Shapes private constructor(
     /**
      * Runs the model.
      *
-     * @param image Input image to be classified.
+     * @param image A 64x64 RGB image of one shape on a plain or noisy background.
      *
      *   Tensor `image`: float32 [1, 64, 64, 3].
      *   Value range: -1.0 to 1.0.
@@ -102,7 +106,7 @@ class Shapes private constructor(
         private val buffers: List<ByteBuffer>,
     ) {
         /**
-         * Probabilities of the labels respectively.
+         * Probability of each shape; the labels are in labels.txt.
          *
          * Tensor `Identity`: float32 [1, 5].
          * Labels: `labels.txt` (5 entries).
