@@ -78,11 +78,6 @@ def test_a_non_bindgen_error_is_a_finding_with_a_reproducer(tmp_path: Path, monk
     assert reproducer.read_bytes() == fuzz.mutate(3, finding.case, seeds)[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reader bug found by the fuzzer (seed 1, case 60483): zlib.error escapes "
-    "ModelFile.read_associated on a corrupt deflate stream; remove this mark with the fix",
-)
 def test_corrupt_compressed_associated_file_is_a_bindgen_error(tmp_path: Path) -> None:
     from bindgen.errors import BindgenError
     from bindgen.tflite.reader import read_associated_file
@@ -119,11 +114,6 @@ def _annotated_text_model(tmp_path: Path) -> tuple[Path, bytearray, int]:
     return annotated, bytearray(annotated.read_bytes()), model.model_end
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reader bug: RuntimeError ('File is encrypted') escapes ModelFile.read_associated when "
-    "an entry's encrypted flag bit is set; remove this mark with the fix",
-)
 def test_encrypted_flag_on_associated_file_is_a_bindgen_error(tmp_path: Path) -> None:
     from bindgen.errors import BindgenError
     from bindgen.tflite.reader import read_associated_file, read_model

@@ -11,6 +11,7 @@ import mmap
 import os
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 from types import TracebackType
 
@@ -69,14 +70,11 @@ class ModelFile:
 
     def _check_header(self) -> None:
         if self.size < 8:
-            raise BindgenError(
-                f"file is too small ({self.size} bytes) to be a TFLite flatbuffer", where=self.where
-            )
+            raise BindgenError(f"file is too small ({self.size} bytes) to be a TFLite flatbuffer", where=self.where)
         ident = bytes(self.data[4:8])
         if ident != FILE_IDENTIFIER:
             raise BindgenError(
-                f"not a TFLite model: flatbuffer identifier is {ident!r}, expected b'TFL3' "
-                "(is this a .tflite file?)",
+                f"not a TFLite model: flatbuffer identifier is {ident!r}, expected b'TFL3' (is this a .tflite file?)",
                 where=self.where,
             )
 
@@ -124,6 +122,7 @@ class ModelFile:
             EOFError,
             NotImplementedError,
             UnicodeDecodeError,
+            RuntimeError,
         ) as error:
             raise BindgenError(
                 f"broken zip archive of associated files at the end of the model: {error}",
@@ -155,7 +154,16 @@ class ModelFile:
                 return archive.read(name)
         except KeyError:
             raise BindgenError(f"the model has no associated file named {name!r}", where=self.where) from None
-        except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError) as error:
+        except (
+            zipfile.BadZipFile,
+            ValueError,
+            OSError,
+            NotImplementedError,
+            EOFError,
+            struct.error,
+            zlib.error,
+            RuntimeError,  # zipfile raises it for entries flagged as encrypted
+        ) as error:
             raise BindgenError(f"cannot read associated file {name!r}: {error}", where=self.where) from None
 
 
