@@ -32,9 +32,10 @@ golden: setup
 	$(PY) -m tools.golden
 
 bench: setup
-	@shopt -s nullglob; scripts=(bench/*.py); \
+	@shopt -s nullglob; scripts=(bench/[!_]*.py); \
 	if (( $${#scripts[@]} == 0 )); then echo "bench: no bench/*.py scripts"; fi; \
-	for script in "$${scripts[@]}"; do echo "== $$script"; $(PY) "$$script"; done
+	status=0; for script in "$${scripts[@]}"; do echo "== $$script"; \
+	  $(PY) "$$script" || { echo "make bench: $$script failed"; status=1; }; done; exit $$status
 
 # Generated wrappers run on the JVM (Robolectric + Support Library + a real TFLite interpreter) and
 # must equal `bindgen run`; see tools/jvm_test.py and tests/jvm/pom.xml.

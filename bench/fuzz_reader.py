@@ -5,8 +5,8 @@ associated-file zip: three annotated by ``bindgen annotate`` (image classifier w
 classifier with vocab + labels, object detector) and one by the official tflite-support writer.
 Each case applies 1-4 seeded mutations to one seed (bit flips; overwrites with interesting u8/u16/
 u32/u64 values, biased towards flatbuffer structure rather than weight bytes; truncation; chunk
-duplication, insertion and deletion; corruption of the zip tail), writes it to /dev/shm and runs
-``read_model`` on it, then reads every associated file it lists. Any exception other than
+duplication, insertion and deletion; corruption of the zip tail and of zip header fields), writes
+it to /dev/shm and runs ``read_model`` on it, then reads every associated file it lists. Any exception other than
 ``BindgenError`` (and any case slower than ``--timeout``) is a finding: its bytes are saved as a
 reproducer and the run exits 1. Case ``i`` of ``--seed S`` is always the same bytes.
 
@@ -232,6 +232,30 @@ def m_zip_tail(rng: random.Random, seed: Seed, data: bytearray) -> str:
     return f"zip:u{width * 8}@{pos}={value:#x}"
 
 
+def m_zip_header(rng: random.Random, seed: Seed, data: bytearray) -> str:
+    """Flip zip header fields the EOCD scan does not validate: flags (encryption, data descriptor),
+    compression method, sizes; in the central directory and the local headers alike."""
+    if seed.zip_start >= len(seed.data) or not data:
+        return m_bitflip(rng, seed, data)
+    field = rng.choice((("flags", 8, 6, 2), ("method", 10, 8, 2), ("csize", 20, 18, 4), ("usize", 24, 22, 4)))
+    name, central_at, local_at, width = field
+    value = rng.choice((1, 8, 9, 12, 14, 99, 0xFFFF, 0xFFFFFFFF, rng.randrange(1 << 16)))
+    value &= (1 << (8 * width)) - 1
+    touched = 0
+    for signature, at in ((b"PK\x01\x02", central_at), (b"PK\x03\x04", local_at)):
+        pos = data.find(signature, min(seed.zip_start, len(data)))
+        while pos >= 0 and pos + at + width <= len(data):
+            if rng.random() < 0.7:
+                if name == "flags":
+                    old = int.from_bytes(data[pos + at : pos + at + 2], "little")
+                    data[pos + at : pos + at + 2] = (old | value).to_bytes(2, "little")
+                else:
+                    data[pos + at : pos + at + width] = value.to_bytes(width, "little")
+                touched += 1
+            pos = data.find(signature, pos + 4)
+    return f"zipheader:{name}={value:#x}x{touched}"
+
+
 MUTATORS: tuple[tuple[Callable[[random.Random, Seed, bytearray], str], int], ...] = (
     (m_bitflip, 4),
     (m_interesting, 6),
@@ -240,6 +264,7 @@ MUTATORS: tuple[tuple[Callable[[random.Random, Seed, bytearray], str], int], ...
     (m_insert, 1),
     (m_delete, 1),
     (m_zip_tail, 3),
+    (m_zip_header, 2),
 )
 
 
@@ -305,8 +330,10 @@ def run(cases: int, base_seed: int, seeds: list[Seed], out_dir: Path, timeout: f
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 tb_text = traceback.format_exc()
                 where = _innermost(tb_text)
-                error_text = f"{type(error).__name__}: {error}"[:300]
-                key = (type(error).__name__, where)
+                module, qualname = type(error).__module__, type(error).__qualname__
+                name = qualname if module == "builtins" else f"{module}.{qualname}"
+                error_text = f"{name}: {error}"[:300]
+                key = (name, where)
                 out_dir.mkdir(parents=True, exist_ok=True)
                 reproducer = out_dir / f"crash-s{base_seed}-c{case}.tflite"
                 reproducer.write_bytes(data)

@@ -37,7 +37,7 @@ def test_reader_survives_3000_mutated_models(tmp_path: Path) -> None:
     # seeds include models with an associated-file zip for the zip-tail corruptions.
     assert summary["rejected"] > 300 and summary["accepted"] > 300
     assert set(summary["mutations"]) == {
-        "bitflip", "interesting", "truncate", "duplicate", "insert", "delete", "zip_tail",
+        "bitflip", "interesting", "truncate", "duplicate", "insert", "delete", "zip_tail", "zip_header",
     }  # fmt: skip
     assert sum(name.endswith((".bindgen.tflite", ".official.tflite")) for name in summary["seeds"]) == 4
     assert list(tmp_path.iterdir()) == []
@@ -128,3 +128,27 @@ def test_encrypted_flag_on_associated_file_is_a_bindgen_error(tmp_path: Path) ->
     broken.write_bytes(bytes(data))
     with pytest.raises(BindgenError):
         read_associated_file(broken, read_model(broken).associated_files[0].name)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="reader bug: lzma.LZMAError (not an OSError) escapes ModelFile.read_associated when an "
+    "entry claims LZMA compression (method 14) with invalid properties; remove this mark with the fix",
+)
+def test_lzma_entry_with_bad_properties_is_a_bindgen_error(tmp_path: Path) -> None:
+    from bindgen.errors import BindgenError
+    from bindgen.tflite.reader import read_associated_file, read_model
+
+    annotated, data, model_end = _annotated_text_model(tmp_path)
+    for signature, method_at in ((b"PK\x01\x02", 10), (b"PK\x03\x04", 8)):
+        pos = data.find(signature, model_end)
+        while pos >= 0:
+            data[pos + method_at : pos + method_at + 2] = (14).to_bytes(2, "little")
+            pos = data.find(signature, pos + 4)
+    entry = max(read_model(annotated).associated_files, key=lambda f: f.size)
+    # zipfile's LZMA header: version (2 bytes), properties size 5, then lc/lp/pb byte 0xFF (invalid).
+    data[entry.offset : entry.offset + 5] = bytes([9, 20, 5, 0, 0xFF])
+    broken = tmp_path / "lzma.tflite"
+    broken.write_bytes(bytes(data))
+    with pytest.raises(BindgenError):
+        read_associated_file(broken, entry.name)
