@@ -1,29 +1,62 @@
-"""`make golden`: regenerate the checked-in golden outputs from the current generator.
+"""Regenerate the golden outputs: ``python -m tools.golden`` (``make golden``).
 
-android-sample/ is the demo model's Android project, without the Gradle launcher (gradlew and
-its jar depend on which `gradle` happens to be installed; the README says how to add them).
-tests/test_android_project.py fails when android-sample/ differs from a fresh generation.
+Writes ``tests/golden/kotlin/<model>/…`` — the Kotlin wrapper (and helper file) bindgen generates
+for each representative model, through the real CLI. ``tests/test_golden.py`` regenerates them
+into a temporary folder and fails on any difference. Other golden sets (the android sample) add
+a function here and a call in :func:`main`.
 """
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
-from bindgen.demo import demo_project
-
 REPO = Path(__file__).resolve().parent.parent
-ANDROID_SAMPLE = REPO / "android-sample"
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+GOLDEN_KOTLIN = REPO / "tests" / "golden" / "kotlin"
+#: Representative models: float / uint8 / int8 I/O classifiers, detector, segmenter, raw multi-I/O,
+#: every dtype, and a third-party MediaPipe model carrying its own metadata.
+KOTLIN_MODELS = (
+    "float_classifier",
+    "uint8_classifier",
+    "int8_io_classifier",
+    "detector",
+    "segmenter",
+    "multi_io",
+    "dtypes",
+    "mp_selfie_segmentation_selfie_segmentation",
+)
+PACKAGE = "com.example.golden"
 
 
-def android_sample(out_dir: Path = ANDROID_SAMPLE) -> Path:
-    """Write the demo project into ``out_dir`` (replacing it)."""
-    demo_project(out_dir, gradlew=False, overwrite=True)
-    return out_dir
+def model_paths() -> dict[str, Path]:
+    from tests.kotlin_fixtures import all_models
+
+    models = all_models()
+    return {name: models[name] for name in KOTLIN_MODELS}
 
 
-def main() -> None:
-    print(f"golden: wrote {android_sample()}")
+def generate_kotlin(root: Path) -> None:
+    """Write every golden wrapper under ``root/<model>/`` via ``bindgen kotlin``."""
+    from typer.testing import CliRunner
+
+    from bindgen.cli import app
+
+    for name, path in model_paths().items():
+        result = CliRunner().invoke(app, ["kotlin", str(path), "-o", str(root / name), "--package", PACKAGE])
+        if result.exit_code != 0:
+            raise SystemExit(f"bindgen kotlin failed on {name}: {result.output}")
+
+
+def main() -> int:
+    shutil.rmtree(GOLDEN_KOTLIN, ignore_errors=True)
+    generate_kotlin(GOLDEN_KOTLIN)
+    print(f"regenerated {GOLDEN_KOTLIN.relative_to(REPO)}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -291,9 +291,9 @@ def _input(plan: InputPlan, allocator: NameAllocator, fields: NameAllocator, no_
                 scale, zero_point = step.scale, step.zero_point
                 extra.append(f"Quantization: scale {step.scale}, zero point {step.zero_point}.")
             elif isinstance(step, Cast):
+                if scale != 1.0 or zero_point != 0:
+                    ops.append(f"QuantizeOp({float_literal(zero_point)}, {float_literal(scale)})")
                 if step.dtype in TENSOR_BUFFER_DTYPES:
-                    if scale != 1.0 or zero_point != 0:
-                        ops.append(f"QuantizeOp({float_literal(zero_point)}, {float_literal(scale)})")
                     ops.append(f"CastOp({_data_type(step.dtype)})")
                 else:
                     ops.append("CastOp(DataType.FLOAT32)")
@@ -310,8 +310,10 @@ def _input(plan: InputPlan, allocator: NameAllocator, fields: NameAllocator, no_
                 f"Quantized: scale {tensor.quantization.scale[0]}, zero point "
                 f"{tensor.quantization.zero_point[0] if tensor.quantization.zero_point else 0}."
             )
-    if raw_type == "ByteBuffer":
+    if kind is InputKind.BYTE_BUFFER:
         extra.append("Pass a direct ByteBuffer in native byte order.")
+    elif raw_type == "ByteBuffer":
+        extra.append("The preprocessed overload takes a direct ByteBuffer in native byte order.")
     return InputBinding(
         index=plan.index,
         name=name,

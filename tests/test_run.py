@@ -1,0 +1,112 @@
+"""``bindgen run`` (the host twin) equals the official clients on annotated models, with images
+already at the model's input size: the TFLite Task Library (oracle venv) and MediaPipe Tasks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from bindgen.cli import app
+from tests.kotlin_fixtures import annotated_model
+from tests.oracle import task_library
+
+pytestmark = pytest.mark.slow
+TOL = 1e-3
+
+
+def _image(tmp_path: Path, size: int, seed: int = 7) -> Path:
+    rng = np.random.default_rng(seed)
+    # Smooth gradients plus noise: real-looking, no exact score ties.
+    y, x = np.mgrid[0:size, 0:size]
+    base = np.stack([x * 255 / size, y * 255 / size, (x + y) * 127 / size], axis=-1)
+    pixels = np.clip(base + rng.normal(0, 30, base.shape), 0, 255).astype(np.uint8)
+    path = tmp_path / f"image{size}.png"
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def _run(*args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(app, ["run", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.stdout.splitlines() if line.startswith("{"))
+    value: dict[str, Any] = json.loads(line)
+    return value
+
+
+@pytest.mark.parametrize("name", ["float_classifier", "uint8_classifier"])
+def test_classifier_matches_task_library_and_mediapipe(name: str, tmp_path: Path) -> None:
+    model = annotated_model(name)
+    image = _image(tmp_path, 96)
+    ours = _run(str(model), str(image))["outputs"]["probability"]
+    assert [c["score"] for c in ours] == sorted((c["score"] for c in ours), reverse=True)
+    ours_by_index = {c["index"]: c for c in ours}
+
+    official = task_library("image_classifier", model, image)["classifications"][0]["categories"]
+    assert len(official) == len(ours)
+    for category in official:
+        mine = ours_by_index[category["index"]]
+        assert abs(mine["score"] - category["score"]) < TOL
+        assert mine["label"] == category["category_name"]
+
+    # MediaPipe and ai-edge-litert deadlock when both runtimes live in one process: subprocess.
+    for category in _mediapipe_classify(model, image):
+        assert abs(ours_by_index[category["index"]]["score"] - category["score"]) < TOL
+        assert ours_by_index[category["index"]]["label"] == category["category_name"]
+
+
+_MEDIAPIPE = """
+import json, sys
+import mediapipe as mp
+from mediapipe.tasks.python import BaseOptions, vision
+options = vision.ImageClassifierOptions(base_options=BaseOptions(model_asset_path=sys.argv[1]))
+result = vision.ImageClassifier.create_from_options(options).classify(mp.Image.create_from_file(sys.argv[2]))
+print(json.dumps([{"index": c.index, "score": c.score, "category_name": c.category_name}
+                  for c in result.classifications[0].categories]))
+"""
+
+
+def _mediapipe_classify(model: Path, image: Path) -> list[dict[str, Any]]:
+    done = subprocess.run(
+        [sys.executable, "-c", _MEDIAPIPE, str(model), str(image)],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    categories: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert categories
+    return categories
+
+
+def test_detector_matches_task_library(tmp_path: Path) -> None:
+    model = annotated_model("detector")
+    image = _image(tmp_path, 128)
+    ours = _run(str(model), str(image))["outputs"]["detection_result"]
+    official = task_library("object_detector", model, image)["detections"]
+    assert ours and len(official) == len(ours)
+    for theirs, mine in zip(official, ours, strict=True):
+        category = theirs["categories"][0]
+        assert mine["index"] == category["index"] and mine["label"] == category["category_name"]
+        assert abs(mine["score"] - category["score"]) < TOL
+        box = theirs["bounding_box"]
+        # The Task Library reports integer pixel boxes; the twin keeps the model's ratios.
+        assert abs(mine["box"]["left"] * 128 - box["origin_x"]) <= 1.0
+        assert abs(mine["box"]["top"] * 128 - box["origin_y"]) <= 1.0
+
+
+def test_segmenter_matches_task_library(tmp_path: Path) -> None:
+    model = annotated_model("segmenter")
+    image = _image(tmp_path, 64)
+    ours = _run(str(model), str(image))["outputs"]
+    (mask,) = [v for v in ours.values() if isinstance(v, dict)]
+    official = task_library("image_segmenter", model, image)
+    assert official["shape"] == [mask["height"], mask["width"]]
+    theirs = np.asarray(official["mask"])
+    agreement = (theirs == np.asarray(mask["category_mask"])).mean()
+    assert agreement == 1.0
+    assert mask["labels"] == [c["category_name"] for c in official["colored_labels"]]
