@@ -130,11 +130,6 @@ def test_encrypted_flag_on_associated_file_is_a_bindgen_error(tmp_path: Path) ->
         read_associated_file(broken, read_model(broken).associated_files[0].name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reader bug: lzma.LZMAError (not an OSError) escapes ModelFile.read_associated when an "
-    "entry claims LZMA compression (method 14) with invalid properties; remove this mark with the fix",
-)
 def test_lzma_entry_with_bad_properties_is_a_bindgen_error(tmp_path: Path) -> None:
     from bindgen.errors import BindgenError
     from bindgen.tflite.reader import read_associated_file, read_model

@@ -35,9 +35,7 @@ def _floats(text: str | None, flag: str) -> tuple[float, ...] | None:
 def convert_cmd(
     source: Annotated[Path, typer.Argument(help="A SavedModel folder or a .keras/.h5 file.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The .tflite file to write.")],
-    from_: Annotated[
-        str, typer.Option("--from", help="Source kind: auto, saved-model or keras.")
-    ] = "auto",
+    from_: Annotated[str, typer.Option("--from", help="Source kind: auto, saved-model or keras.")] = "auto",
     quantize: Annotated[
         str,
         typer.Option(
@@ -62,14 +60,18 @@ def convert_cmd(
     ] = False,
     eval_dir: Annotated[
         Path | None,
-        typer.Option("--eval", help="Folder with one sub-folder of images per class: report top-1 "
-                     "agreement between the float and the converted model."),
+        typer.Option(
+            "--eval",
+            help="Folder with one sub-folder of images per class: report top-1 "
+            "agreement between the float and the converted model.",
+        ),
     ] = None,
     labels: Annotated[
         Path | None,
         typer.Option(help="Labels file: chain into annotate (labels + normalization metadata)."),
     ] = None,
 ) -> None:
+
     try:
         kind = None if from_ == "auto" else convert_mod.SourceKind(from_)
     except ValueError:
@@ -79,9 +81,7 @@ def convert_cmd(
     except ValueError:
         choices = ", ".join(q.value for q in convert_mod.Quantize)
         raise BindgenError(f"--quantize wants one of {choices}, got {quantize!r}") from None
-    norm = convert_mod.Normalization(
-        mean=_floats(mean, "--mean") or (0.0,), std=_floats(std, "--std") or (1.0,)
-    )
+    norm = convert_mod.Normalization(mean=_floats(mean, "--mean") or (0.0,), std=_floats(std, "--std") or (1.0,))
     report = convert_mod.convert(
         convert_mod.ConvertOptions(
             source=source,
@@ -108,6 +108,7 @@ def bench_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write a bar chart (.png, .svg, .pdf).")] = None,
 ) -> None:
+
     options = latency.BenchOptions(
         models=tuple(models), threads=latency.parse_threads(threads), runs=runs, warmup=warmup
     )
@@ -118,8 +119,13 @@ def bench_cmd(
 
     err = Console(stderr=True)
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=not err.is_terminal,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
     ) as bar:
         tasks = [bar.add_task(path.name, total=None) for path in options.models]
 

@@ -9,6 +9,7 @@ recursive, so decoding always terminates.
 from __future__ import annotations
 
 import mmap
+import os
 import struct
 from collections.abc import Callable
 from typing import TypeVar
@@ -88,6 +89,24 @@ class Buf:
         self.check(vtable, vt_size, f"vtable of {what}")
         self.check(pos, table_size, what)
         return Table(self, pos, vtable, vt_size, table_size, what)
+
+
+class PreadBuf(Buf):
+    """A ``Buf`` whose scalars are read with ``pread`` instead of through the mapping.
+
+    For tables that sit next to megabytes of weights (a model's Buffer tables): touching them
+    through the mmap maps the page cache's large folios around them.
+    """
+
+    def __init__(self, data: bytes | memoryview | mmap.mmap, fd: int, *, where: str) -> None:
+        super().__init__(data, where=where)
+        self.fd = fd
+
+    def scalar(self, fmt: str, pos: int, what: str = "scalar") -> int | float | bool:
+        s = _FORMATS[fmt]
+        self.check(pos, s.size, what)
+        value: int | float | bool = s.unpack(os.pread(self.fd, s.size, pos))[0]
+        return value
 
 
 class Table:
