@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -266,8 +267,16 @@ def _labels(model: Model, files: Sequence[Mapping[str, Any]]) -> Labels | None:
     if chosen is None:
         return None
     name = str(chosen.get("name", ""))
-    lines = _read_text(model, name).splitlines()
-    return Labels(file_name=name, labels=tuple(lines))
+    return Labels(file_name=name, labels=tuple(file_lines(_read_text(model, name))))
+
+
+def file_lines(text: str) -> list[str]:
+    """Lines as the generated Kotlin reads them (``readLines``: ``\n``, ``\r\n``, ``\r`` only,
+    unlike ``str.splitlines``), so label indices agree on every platform."""
+    lines = re.split(r"\r\n|\r|\n", text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def _calibration(model: Model, meta: Mapping[str, Any] | None) -> Calibration | None:
@@ -277,7 +286,7 @@ def _calibration(model: Model, meta: Mapping[str, Any] | None) -> Calibration | 
         return None
     opts = options[0] if options else {}
     sigmoids: list[Sigmoid | None] = []
-    for line in _read_text(model, str(files[0].get("name", ""))).splitlines():
+    for line in file_lines(_read_text(model, str(files[0].get("name", "")))):
         parts = [p.strip() for p in line.split(",")] if line.strip() else []
         if not parts:
             sigmoids.append(None)
