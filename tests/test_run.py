@@ -110,3 +110,27 @@ def test_segmenter_matches_task_library(tmp_path: Path) -> None:
     agreement = (theirs == np.asarray(mask["category_mask"])).mean()
     assert agreement == 1.0
     assert mask["labels"] == [c["category_name"] for c in official["colored_labels"]]
+
+
+@pytest.mark.parametrize("transformation", ["LOG", "INVERSE_LOGISTIC", "IDENTITY"])
+def test_score_calibration_matches_task_library(transformation: str, tmp_path: Path) -> None:
+    from tests.models import model_path
+    from tests.oracle import official_write
+
+    labels = tmp_path / "labels.txt"
+    labels.write_text("".join(f"class_{i}\n" for i in range(5)), encoding="utf-8")
+    calibration = tmp_path / "calibration.csv"
+    # Per class: scale,slope,offset[,min_uncalibrated_score]; an empty line = default score.
+    calibration.write_text("0.9,2.0,-0.5\n1.0,1.5,0.1,0.15\n\n0.8,0.5,0.3,0.99\n1.0,3.0,-1.0", encoding="utf-8")
+    model = tmp_path / "calibrated.tflite"
+    official_write(
+        "image_classifier", model_path("float_classifier"), model, mean=[127.5], std=[127.5],
+        label_files=[str(labels)], score_calibration_file=str(calibration),
+        score_transformation=transformation, default_score=0.05,
+    )  # fmt: skip
+    image = _image(tmp_path, 96)
+    ours = {c["index"]: c["score"] for c in _run(str(model), str(image))["outputs"]["probability"]}
+    official = task_library("image_classifier", model, image)["classifications"][0]["categories"]
+    assert len(official) == 5
+    for category in official:
+        assert abs(ours[category["index"]] - category["score"]) < TOL, (category, ours)
