@@ -23,7 +23,10 @@ ANNOTATED = {
     "int8_io_classifier": ("int8_io_classifier", "image_classifier"),
     "detector": ("detector", "object_detector"),
     "segmenter": ("segmenter", "image_segmenter"),
+    "calibrated_classifier": ("float_classifier", "image_classifier"),
 }
+#: Score calibration for "calibrated_classifier": scale,slope,offset[,min]; a blank line = default.
+CALIBRATION = "0.9,2.0,-0.5\n1.0,1.5,0.1,0.15\n\n0.8,0.5,0.3,0.99\n1.0,3.0,-1.0"
 RAW = ("multi_io", "dtypes", "float16_classifier", "text_classifier", "image_to_image", "dynamic_batch")
 
 
@@ -48,7 +51,12 @@ def annotated_model(name: str) -> Path:
     if not target.exists():
         labels = _labels(base, out_dir)
         tmp = out_dir / f".{name}.tmp.tflite"
-        official_write(kind, source, tmp, mean=[127.5], std=[127.5], label_files=[str(labels)])
+        extra: dict[str, object] = {}
+        if name == "calibrated_classifier":
+            calibration = out_dir / "calibration.csv"
+            calibration.write_text(CALIBRATION, encoding="utf-8")
+            extra = {"score_calibration_file": str(calibration), "score_transformation": "LOG", "default_score": 0.05}
+        official_write(kind, source, tmp, mean=[127.5], std=[127.5], label_files=[str(labels)], **extra)
         shutil.move(tmp, target)
     return target
 

@@ -1,4 +1,5 @@
-"""Property: whatever names, labels and descriptions a model carries, the wrapper compiles.
+"""Property: whatever names, labels and descriptions a model carries, the wrapper compiles and
+ktlint reports nothing.
 
 Hypothesis draws hostile text (quotes, ``$``, backslashes, ``*/``, ``/*``, keywords, newlines,
 control and astral characters, colliding names); ``bindgen annotate`` writes it into real models;
@@ -19,7 +20,7 @@ from bindgen.kotlin.render import render_wrapper
 from bindgen.output import write_files
 from bindgen.tflite.reader import read_model
 from tests.models import model_path
-from tests.toolchain import compile_kotlin
+from tests.toolchain import compile_kotlin, run_ktlint
 
 pytestmark = pytest.mark.slow
 
@@ -120,3 +121,4 @@ def test_hostile_metadata_still_compiles(
         assert model.metadata is not None and model.metadata["name"] == top["name"]
         sources += write_files(work / "src", render_wrapper(model, f"com.example.hostile.m{number}"))
     compile_kotlin(sources, work / "classes")
+    assert run_ktlint(sources) == []

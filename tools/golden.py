@@ -23,6 +23,7 @@ KOTLIN_MODELS = (
     "float_classifier",
     "uint8_classifier",
     "int8_io_classifier",
+    "calibrated_classifier",
     "detector",
     "segmenter",
     "multi_io",

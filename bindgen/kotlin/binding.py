@@ -266,9 +266,7 @@ def _input(plan: InputPlan, allocator: NameAllocator, fields: NameAllocator, no_
     if tensor.dtype not in SUPPORTED_DTYPES:
         from bindgen.errors import BindgenError
 
-        raise BindgenError(
-            f"input {plan.name!r} has dtype {tensor.dtype.numpy_name}, which bindgen cannot bind"
-        )
+        raise BindgenError(f"input {plan.name!r} has dtype {tensor.dtype.numpy_name}, which bindgen cannot bind")
     suggestion = f"inputFeature{plan.index}" if no_md else plan.name
     name = allocator.new_name(suggestion, ("input", plan.index))
     raw_type = "TensorBuffer" if tensor.dtype in TENSOR_BUFFER_DTYPES else "ByteBuffer"
@@ -347,9 +345,7 @@ def _output(plan: OutputPlan, props: NameAllocator, fields: NameAllocator, no_md
     if tensor.dtype not in SUPPORTED_DTYPES:
         from bindgen.errors import BindgenError
 
-        raise BindgenError(
-            f"output {plan.name!r} has dtype {tensor.dtype.numpy_name}, which bindgen cannot bind"
-        )
+        raise BindgenError(f"output {plan.name!r} has dtype {tensor.dtype.numpy_name}, which bindgen cannot bind")
     raw_type = "TensorBuffer" if tensor.dtype in TENSOR_BUFFER_DTYPES else "ByteBuffer"
     kind, kotlin_type = _KIND[plan.role]
     suggestion = f"outputFeature{plan.index}" if no_md else plan.name
@@ -363,9 +359,7 @@ def _output(plan: OutputPlan, props: NameAllocator, fields: NameAllocator, no_md
         kotlin_type = raw_type
     extra = [f"Tensor `{tensor.name}`: {tensor.dtype.numpy_name} {list(tensor.shape)}."]
     if plan.dequantize is not None:
-        extra.append(
-            f"Dequantized with scale {plan.dequantize.scale}, zero point {plan.dequantize.zero_point}."
-        )
+        extra.append(f"Dequantized with scale {plan.dequantize.scale}, zero point {plan.dequantize.zero_point}.")
     labels_field = None
     calibration_field = None
     if plan.labels is not None:
@@ -394,12 +388,8 @@ def _output(plan: OutputPlan, props: NameAllocator, fields: NameAllocator, no_md
         labels_field=labels_field,
         labels_file_literal=kotlin_string_literal(plan.labels.file_name) if plan.labels else "",
         calibration_field=calibration_field,
-        calibration_file_literal=(
-            kotlin_string_literal(plan.calibration.file_name) if plan.calibration else ""
-        ),
-        transformation=(
-            plan.calibration.transformation if plan.calibration else ScoreTransformation.IDENTITY
-        ).name,
+        calibration_file_literal=(kotlin_string_literal(plan.calibration.file_name) if plan.calibration else ""),
+        transformation=(plan.calibration.transformation if plan.calibration else ScoreTransformation.IDENTITY).name,
         default_score_literal=float_literal(plan.calibration.default_score if plan.calibration else 0.0),
         image_shape=image_shape,
         shape_literal=", ".join(str(d) for d in tensor.shape),
@@ -415,9 +405,7 @@ def _output(plan: OutputPlan, props: NameAllocator, fields: NameAllocator, no_md
 def _floats_expr(index: int, dtype: DType, deq: Dequantize | None) -> str:
     scale = float_literal(deq.scale) if deq else "1f"
     zero_point = int_literal(deq.zero_point) if deq else "0"
-    return (
-        f"BindgenSupport.toFloats(buffers[{index}], BindgenSupport.DType.{dtype.name}, {scale}, {zero_point})"
-    )
+    return f"BindgenSupport.toFloats(buffers[{index}], BindgenSupport.DType.{dtype.name}, {scale}, {zero_point})"
 
 
 def _threshold_literal(value: float | None) -> str:
@@ -466,10 +454,11 @@ def _fields(
 
 
 def _calibration_init(file_literal: str, transformation: str, default_score: str) -> str:
-    return (
-        f"BindgenSupport.Calibration.read(extractor, {file_literal}, "
-        f"BindgenSupport.Transformation.{transformation}, {default_score})"
-    )
+    # Always one argument per line (ktlint's argument-list-wrapping), indented for the
+    # constructor-argument position the template puts it in.
+    arguments = ("extractor", file_literal, f"BindgenSupport.Transformation.{transformation}", default_score)
+    inner = "".join(f"\n                    {a}," for a in arguments)
+    return f"BindgenSupport.Calibration.read({inner}\n                )"
 
 
 def _model_kdoc(plan: BindingPlan, model_asset: str) -> tuple[str, ...]:
@@ -497,9 +486,7 @@ def _model_kdoc(plan: BindingPlan, model_asset: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def build_binding(
-    plan: BindingPlan, *, package: str, class_name: KotlinName, model_asset: str
-) -> KotlinBinding:
+def build_binding(plan: BindingPlan, *, package: str, class_name: KotlinName, model_asset: str) -> KotlinBinding:
     """Name everything in ``plan`` for Kotlin; the result is all a template may read."""
     # One allocator for the whole class: process() parameters, private fields and the inner
     # Outputs properties all live in scopes that see each other, so none may shadow another.
@@ -512,9 +499,7 @@ def build_binding(
     for number, group in enumerate(plan.detection_groups):
         name = props.new_name(group.name, ("detections", number))
         labels_field = fields.new_name(f"{name}Labels", ("det_labels", number)) if group.labels else None
-        cal_field = (
-            fields.new_name(f"{name}Calibration", ("det_calibration", number)) if group.calibration else None
-        )
+        cal_field = fields.new_name(f"{name}Calibration", ("det_calibration", number)) if group.calibration else None
         detections.append(
             DetectionBinding(
                 name=name,
@@ -534,9 +519,7 @@ def build_binding(
                 transformation=(
                     group.calibration.transformation if group.calibration else ScoreTransformation.IDENTITY
                 ).name,
-                default_score_literal=float_literal(
-                    group.calibration.default_score if group.calibration else 0.0
-                ),
+                default_score_literal=float_literal(group.calibration.default_score if group.calibration else 0.0),
                 kdoc=tuple(kdoc_lines(f"Detections decoded from the {group.name} tensor group.")),
                 locations_floats=outputs[group.locations].floats,
                 classes_floats=outputs[group.classes].floats,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import re
+import textwrap
 from collections.abc import Hashable, Iterable
 
 __all__ = [
@@ -189,6 +190,7 @@ class NameAllocator:
         if not base or base[0].isdigit():
             prefix = _camel(self.fallback, self.case) or "value"
             base = prefix + (base[:1].upper() + base[1:] if base else "")
+        base = base[:MAX_NAME]
         if base in KEYWORDS:
             base += "Value"
         name = base
@@ -240,6 +242,11 @@ def kotlin_string_literal(text: str) -> str:
     return "".join(out)
 
 
+#: Longest KDoc text line; with the indentation and `` * `` prefix it stays far below 140 columns.
+KDOC_WIDTH = 72
+#: Longest identifier the allocator makes (before a collision number): keeps code lines short.
+MAX_NAME = 48
+
 _COMMENT_BREAKERS = re.compile(r"\*/|/\*")
 _UNSAFE_IN_COMMENT = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029\ud800-\udfff]")
 
@@ -254,11 +261,14 @@ def kdoc_lines(text: str) -> list[str]:
         while _COMMENT_BREAKERS.search(line):
             line = _COMMENT_BREAKERS.sub(lambda m: m.group(0)[0] + " " + m.group(0)[1], line)
         line = line.rstrip()
-        if line.startswith("@"):
-            line = "\\" + line  # not a KDoc block tag
-        if not line and (not lines or not lines[-1]):
+        if not line:
+            if lines and lines[-1]:
+                lines.append("")
             continue
-        lines.append(line)
+        # Wrapped so no comment line trips ktlint's max-line-length, however long the input.
+        for piece in textwrap.wrap(line, KDOC_WIDTH, break_on_hyphens=False) or [""]:
+            piece = piece.rstrip()
+            lines.append("\\" + piece if piece.startswith("@") else piece)  # not a KDoc block tag
     while lines and not lines[-1]:
         lines.pop()
     return lines

@@ -20,7 +20,9 @@ import java.nio.ByteBuffer
 /**
  * Wrapper for the TensorFlow Lite model ObjectDetector.
  *
- * Identify which of a known set of objects might be present and provide information about their positions within the given image or a video stream.
+ * Identify which of a known set of objects might be present and provide
+ * information about their positions within the given image or a video
+ * stream.
  *
  * Use an instance only on the thread that created it: the interpreter (and a GPU
  * delegate) is bound to that thread. Call [close] when done.

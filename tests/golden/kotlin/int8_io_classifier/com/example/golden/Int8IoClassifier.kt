@@ -22,7 +22,8 @@ import java.nio.ByteOrder
 /**
  * Wrapper for the TensorFlow Lite model ImageClassifier.
  *
- * Identify the most prominent object in the image from a known set of categories.
+ * Identify the most prominent object in the image from a known set of
+ * categories.
  *
  * Use an instance only on the thread that created it: the interpreter (and a GPU
  * delegate) is bound to that thread. Call [close] when done.
@@ -65,7 +66,8 @@ class Int8IoClassifier private constructor(
      *   Tensor `image`: int8 [1, 96, 96, 3].
      *   Normalization: (x - [127.5]) / [127.5].
      *   Quantization: scale 0.00784312840551138, zero point -1.
-     *   The preprocessed overload takes a direct ByteBuffer in native byte order.
+     *   The preprocessed overload takes a direct ByteBuffer in native byte
+     *   order.
      */
     fun process(image: TensorImage): Outputs =
         run(

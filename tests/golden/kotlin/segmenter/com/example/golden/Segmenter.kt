@@ -20,7 +20,8 @@ import java.nio.ByteBuffer
 /**
  * Wrapper for the TensorFlow Lite model ImageSegmenter.
  *
- * Semantic image segmentation predicts whether each pixel of an image is associated with a certain class.
+ * Semantic image segmentation predicts whether each pixel of an image is
+ * associated with a certain class.
  *
  * Use an instance only on the thread that created it: the interpreter (and a GPU
  * delegate) is bound to that thread. Call [close] when done.

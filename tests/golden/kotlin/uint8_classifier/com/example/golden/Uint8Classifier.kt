@@ -20,7 +20,8 @@ import java.nio.ByteBuffer
 /**
  * Wrapper for the TensorFlow Lite model ImageClassifier.
  *
- * Identify the most prominent object in the image from a known set of categories.
+ * Identify the most prominent object in the image from a known set of
+ * categories.
  *
  * Use an instance only on the thread that created it: the interpreter (and a GPU
  * delegate) is bound to that thread. Call [close] when done.
