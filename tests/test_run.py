@@ -56,7 +56,6 @@ def test_classifier_matches_task_library_and_mediapipe(name: str, tmp_path: Path
         assert abs(mine["score"] - category["score"]) < TOL
         assert mine["label"] == category["category_name"]
 
-    # MediaPipe and ai-edge-litert deadlock when both runtimes live in one process: subprocess.
     for category in _mediapipe_classify(model, image):
         assert abs(ours_by_index[category["index"]]["score"] - category["score"]) < TOL
         assert ours_by_index[category["index"]]["label"] == category["category_name"]
@@ -66,19 +65,42 @@ _MEDIAPIPE = """
 import json, sys
 import mediapipe as mp
 from mediapipe.tasks.python import BaseOptions, vision
-options = vision.ImageClassifierOptions(base_options=BaseOptions(model_asset_path=sys.argv[1]))
-result = vision.ImageClassifier.create_from_options(options).classify(mp.Image.create_from_file(sys.argv[2]))
-print(json.dumps([{"index": c.index, "score": c.score, "category_name": c.category_name}
-                  for c in result.classifications[0].categories]))
+kind, model, image = sys.argv[1:4]
+base = BaseOptions(model_asset_path=model)
+picture = mp.Image.create_from_file(image)
+if kind == "classifier":
+    classifier = vision.ImageClassifier.create_from_options(vision.ImageClassifierOptions(base_options=base))
+    result = classifier.classify(picture)
+    out = [{"index": c.index, "score": c.score, "category_name": c.category_name}
+           for c in result.classifications[0].categories]
+elif kind == "detector":
+    options = vision.ObjectDetectorOptions(base_options=base, score_threshold=0.0, max_results=-1)
+    result = vision.ObjectDetector.create_from_options(options).detect(picture)
+    out = [{"score": d.categories[0].score, "category_name": d.categories[0].category_name,
+            "box": [d.bounding_box.origin_x, d.bounding_box.origin_y, d.bounding_box.width, d.bounding_box.height]}
+           for d in result.detections]
+else:
+    options = vision.ImageSegmenterOptions(base_options=base, output_category_mask=True)
+    result = vision.ImageSegmenter.create_from_options(options).segment(picture)
+    out = result.category_mask.numpy_view().reshape(result.category_mask.height, result.category_mask.width).tolist()
+print("RESULT " + json.dumps(out), flush=True)
 """
 
 
-def _mediapipe_classify(model: Path, image: Path) -> list[dict[str, Any]]:
+def _mediapipe(kind: str, model: Path, image: Path) -> Any:
+    # MediaPipe and ai-edge-litert deadlock when both runtimes live in one process: subprocess.
+    # (MediaPipe 1.2.2 may raise at interpreter shutdown after printing: only the line counts.)
     done = subprocess.run(
-        [sys.executable, "-c", _MEDIAPIPE, str(model), str(image)],
-        capture_output=True, text=True, check=True, timeout=300,
+        [sys.executable, "-c", _MEDIAPIPE, kind, str(model), str(image)],
+        capture_output=True, text=True, check=False, timeout=300,
     )  # fmt: skip
-    categories: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, done.stderr[-3000:]
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+def _mediapipe_classify(model: Path, image: Path) -> list[dict[str, Any]]:
+    categories: list[dict[str, Any]] = _mediapipe("classifier", model, image)
     assert categories
     return categories
 
@@ -98,6 +120,21 @@ def test_detector_matches_task_library(tmp_path: Path) -> None:
         assert abs(mine["box"]["left"] * 128 - box["origin_x"]) <= 1.0
         assert abs(mine["box"]["top"] * 128 - box["origin_y"]) <= 1.0
 
+    # MediaPipe 1.2.2 drops some heavily overlapping same-class boxes of a post-processed model
+    # (here 1 of 10); every detection it does report must be one of ours, same label and score.
+    mediapipe = _mediapipe("detector", model, image)
+    assert len(mediapipe) >= len(ours) - 2
+    for theirs_mp in mediapipe:
+        matches = [
+            mine
+            for mine in ours
+            if mine["label"] == theirs_mp["category_name"]
+            and abs(mine["score"] - theirs_mp["score"]) < TOL
+            and abs(mine["box"]["left"] * 128 - theirs_mp["box"][0]) <= 1.0
+            and abs(mine["box"]["top"] * 128 - theirs_mp["box"][1]) <= 1.0
+        ]
+        assert matches, theirs_mp
+
 
 def test_segmenter_matches_task_library(tmp_path: Path) -> None:
     model = annotated_model("segmenter")
@@ -110,6 +147,7 @@ def test_segmenter_matches_task_library(tmp_path: Path) -> None:
     agreement = (theirs == np.asarray(mask["category_mask"])).mean()
     assert agreement == 1.0
     assert mask["labels"] == [c["category_name"] for c in official["colored_labels"]]
+    assert _mediapipe("segmenter", model, image) == mask["category_mask"]
 
 
 @pytest.mark.parametrize("transformation", ["LOG", "INVERSE_LOGISTIC", "IDENTITY"])
