@@ -61,9 +61,49 @@ def annotated_model(name: str) -> Path:
     return target
 
 
+IMAGE_TO_IMAGE_SPEC = """
+kind = "generic"
+name = "Stylizer"
+description = "Image in, image out."
+
+[[input]]
+tensor = "image"
+name = "content_image"
+content = "image"
+color_space = "RGB"
+mean = [0.0]
+std = [255.0]
+
+[[output]]
+tensor = "Identity"
+name = "styled_image"
+content = "image"
+color_space = "RGB"
+"""
+
+
+@functools.cache
+def image_to_image_model() -> Path:
+    """``image_to_image`` annotated by bindgen's own annotator: image input and image output."""
+    from bindgen.annotate.annotator import AnnotateRequest, annotate
+
+    source = model_path("image_to_image")
+    out_dir = CACHE / source.parent.name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "styled_image.tflite"
+    if not target.exists():
+        spec = out_dir / "styled_image.toml"
+        spec.write_text(IMAGE_TO_IMAGE_SPEC, encoding="utf-8")
+        tmp = out_dir / ".styled_image.tmp.tflite"
+        annotate(AnnotateRequest(model=source, out=tmp, spec=spec))
+        shutil.move(tmp, target)
+    return target
+
+
 def all_models() -> dict[str, Path]:
     """Every model the wrapper must handle: annotated, raw and the 14 MediaPipe models."""
     models = {name: annotated_model(name) for name in ANNOTATED}
     models.update({name: model_path(name) for name in RAW})
+    models["styled_image"] = image_to_image_model()
     models.update({f"mp_{k.replace('/', '_')}": v for k, v in mediapipe_models().items()})
     return models

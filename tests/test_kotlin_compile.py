@@ -58,6 +58,9 @@ def test_wrapper_api_per_kind(generated: list[Path]) -> None:
     assert "QuantizeOp(" in int8 and "BindgenSupport.DType.INT8" in int8
     assert "List<DetectionResult>" in text["Detector"]
     assert "val segmentationMasks: Segmentation" in text["Segmenter"] or ": Segmentation by lazy" in text["Segmenter"]
+    assert "val styledImage: TensorImage by lazy" in text["StyledImage"]
+    assert "fun process(contentImage: Bitmap): Outputs" in text["StyledImage"]
+    assert "BindgenSupport.Calibration.read(" in text["CalibratedClassifier"]
     assert "inputFeature0" in text["MultiIo"] and "inputFeature1" in text["MultiIo"]
     for source in text.values():
         assert "fun newInstance(" in source and ": AutoCloseable" in source

@@ -70,3 +70,11 @@ def test_no_metadata_is_raw() -> None:
     assert not plan.has_metadata
     assert all(i.role is InputRole.TENSOR and i.steps == () for i in plan.inputs)
     assert all(o.role is OutputRole.TENSOR for o in plan.outputs)
+
+
+def test_image_output_annotated_by_bindgen() -> None:
+    from tests.kotlin_fixtures import image_to_image_model
+
+    plan = build_plan(read_model(image_to_image_model()))
+    assert plan.inputs[0].steps == (Resize(64, 64), Normalize((0.0,), (255.0,)), Cast(DType.FLOAT32))
+    assert plan.outputs[0].role is OutputRole.IMAGE and plan.outputs[0].name == "styled_image"

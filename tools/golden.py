@@ -26,6 +26,7 @@ KOTLIN_MODELS = (
     "calibrated_classifier",
     "detector",
     "segmenter",
+    "styled_image",
     "multi_io",
     "dtypes",
     "mp_selfie_segmentation_selfie_segmentation",
