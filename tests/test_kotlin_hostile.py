@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from bindgen.annotate.annotator import AnnotateRequest, annotate
+from bindgen.annotate.spec import toml_value
 from bindgen.kotlin.names import KEYWORDS
 from bindgen.kotlin.render import render_wrapper
 from bindgen.output import write_files
@@ -30,22 +31,8 @@ ATOMS = [
     "buffers", "1", "_", "-", " ", "é", "Ω", *sorted(KEYWORDS)[:20],
 ]  # fmt: skip
 hostile = st.lists(st.one_of(st.sampled_from(ATOMS), st.text(max_size=6)), max_size=6).map("".join)
-# TOML strings cannot carry NUL/most control chars once escaped? toml_value escapes them; keep
-# names non-empty so the annotator accepts them.
+# Names must be non-empty so the annotator accepts them.
 name = hostile.filter(lambda s: s.strip() != "")
-
-
-def toml_value(text: str) -> str:
-    """A TOML basic string; astral characters stay raw UTF-8 (TOML rejects surrogate escapes)."""
-    out = []
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
 
 
 @st.composite

@@ -22,11 +22,10 @@ import pytest
 
 from tests.models import NAMES, REPO, model_path, sidecar, vocab_path
 from tests.models.thirdparty import mediapipe_models
-from tests.toolchain import oracle_python
+from tests.oracle import official_write
 
 pytestmark = pytest.mark.slow
 
-ORACLE_PYTHON = oracle_python()
 DEMO = REPO / "bindgen" / "demo"
 
 
@@ -229,16 +228,24 @@ MEDIAPIPE_CASES = [
 ]
 
 
+_OFFICIAL_KIND = {"text_classifier": "nl_classifier", "bert_classifier": "bert_nl_classifier"}
+
+
 def _annotate_official(kind: str, name: str, labels: int, out_dir: Path) -> Path:
     label_file = out_dir / "labels.txt"
     label_file.write_text("".join(f"class_{i}\n" for i in range(labels)), encoding="utf-8")
     out = out_dir / f"{name}.annotated.tflite"
-    args = [str(ORACLE_PYTHON), str(REPO / "tests" / "models" / "annotate_official.py"),
-            kind, str(model_path(name)), str(label_file), str(out)]
-    if kind in ("text_classifier", "bert_classifier"):
-        args.append(str(vocab_path(name)))
-    result = subprocess.run(args, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr[-3000:]
+    params: dict[str, Any] = {"label_files": [label_file]}
+    if kind in ("image_classifier", "object_detector", "image_segmenter"):
+        params.update(mean=[127.5], std=[127.5])
+    elif kind == "text_classifier":
+        params.update(vocab_file=vocab_path(name))
+    elif kind == "bert_classifier":
+        params.update(vocab_file=vocab_path(name), ids_name="input_word_ids", mask_name="input_mask",
+                      segment_name="input_type_ids")
+    elif kind == "audio_classifier":
+        params.update(sample_rate=16000, channels=1)
+    official_write(_OFFICIAL_KIND.get(kind, kind), model_path(name), out, **params)
     return out
 
 

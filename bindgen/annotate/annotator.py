@@ -22,6 +22,7 @@ from bindgen.annotate.kinds import (
 )
 from bindgen.errors import BindgenError
 from bindgen.metadata import codec
+from bindgen.plan import file_lines
 from bindgen.tflite.model import DType, Model, Tensor
 from bindgen.tflite.reader import ModelFile, describe
 from bindgen.tflite.writer import annotate_file
@@ -173,7 +174,7 @@ def read_labels(path: Path, locale: str | None = None) -> LabelFile:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise BindgenError("label file is not UTF-8 text", where=path) from None
-    lines = text.splitlines()
+    lines = file_lines(text)  # split as the wrapper and the Task Library split, not str.splitlines
     if not any(line.strip() for line in lines):
         raise BindgenError("label file is empty; put one label per line", where=path)
     return LabelFile(name=_basename(path), data=data, count=len(lines), locale=locale)

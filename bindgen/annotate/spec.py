@@ -137,11 +137,12 @@ def load(path: Path) -> Spec:
 
 
 def toml_value(value: Any) -> str:
-    """A TOML literal for a str / number / bool / list (JSON escapes are valid TOML)."""
+    """A TOML literal for a str / number / bool / list."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, str):
-        return json.dumps(value)
+        # JSON's escapes are TOML's, but TOML has no surrogate pairs and wants DEL escaped.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     return repr(value)
