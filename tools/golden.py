@@ -1,9 +1,12 @@
 """Regenerate the golden outputs: ``python -m tools.golden`` (``make golden``).
 
-Writes ``tests/golden/kotlin/<model>/…`` — the Kotlin wrapper (and helper file) bindgen generates
-for each representative model, through the real CLI. ``tests/test_golden.py`` regenerates them
-into a temporary folder and fails on any difference. Other golden sets (the android sample) add
-a function here and a call in :func:`main`.
+Two golden sets, each checked by a test that regenerates it and fails on any difference:
+
+- ``tests/golden/kotlin/<model>/…``: the Kotlin wrapper (and helper file) for each representative
+  model, through the real CLI (``tests/test_golden.py``);
+- ``android-sample/``: the demo model's Android project, without the Gradle launcher (gradlew and
+  its jar depend on which ``gradle`` is installed; the README says how to add them)
+  (``tests/test_android_project.py``).
 """
 
 from __future__ import annotations
@@ -53,10 +56,22 @@ def generate_kotlin(root: Path) -> None:
             raise SystemExit(f"bindgen kotlin failed on {name}: {result.output}")
 
 
+ANDROID_SAMPLE = REPO / "android-sample"
+
+
+def android_sample(out_dir: Path = ANDROID_SAMPLE) -> Path:
+    """Write the demo project into ``out_dir`` (replacing it)."""
+    from bindgen.demo import demo_project
+
+    return demo_project(out_dir, gradlew=False, overwrite=True)
+
+
 def main() -> int:
     shutil.rmtree(GOLDEN_KOTLIN, ignore_errors=True)
     generate_kotlin(GOLDEN_KOTLIN)
     print(f"regenerated {GOLDEN_KOTLIN.relative_to(REPO)}")
+    android_sample()
+    print(f"regenerated {ANDROID_SAMPLE.relative_to(REPO)}")
     return 0
 
 

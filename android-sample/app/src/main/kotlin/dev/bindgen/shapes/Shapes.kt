@@ -21,7 +21,9 @@ import java.nio.ByteBuffer
 /**
  * Wrapper for the TensorFlow Lite model Shapes.
  *
- * Recognises a drawn shape (circle, square, triangle, star, cross) in a 64x64 RGB image. Trained by tools/train_demo_model.py on images it generates itself.
+ * Recognises a drawn shape (circle, square, triangle, star, cross) in a
+ * 64x64 RGB image. Trained by tools/train_demo_model.py on images it
+ * generates itself.
  *
  * Version: 1.0
  * Author: bindgen
