@@ -29,12 +29,12 @@ make_venv() {  # make_venv DIR
   fi
 }
 
-venv_core() {
-  local h; h=$(hash_of "core $($PYTHON --version 2>&1)" pyproject.toml)
+venv_core() {  # the core CLI plus the 'run' extra: the demo's app embeds host-computed outputs
+  local h; h=$(hash_of "core+run $($PYTHON --version 2>&1)" pyproject.toml)
   fresh venv-core "$h" .venv/bin/bindgen && return 0
-  echo "setup: .venv (core)"
+  echo "setup: .venv (core + run)"
   make_venv .venv
-  .venv/bin/python -m pip install -q -e .
+  .venv/bin/python -m pip install -q -e ".[run]"
   stamp venv-core "$h"
 }
 
@@ -45,7 +45,7 @@ venv_test() {
   make_venv .venv
   .venv/bin/python -m pip install -q -e ".[run,convert,test]" atheris
   stamp venv-test "$h"
-  stamp venv-core "$(hash_of "core $($PYTHON --version 2>&1)" pyproject.toml)"
+  stamp venv-core "$(hash_of "core+run $($PYTHON --version 2>&1)" pyproject.toml)"
 }
 
 libusb_present() {
