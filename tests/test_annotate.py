@@ -83,6 +83,13 @@ def _cases(tmp: Path) -> dict[str, tuple[str, list[Any], str, dict[str, Any], st
             },
             "bert_classifier",
         ),
+        "detector": (
+            "detector",
+            ["--kind", "object-detector", "--labels", _labels(tmp, 3), *norm],
+            "object_detector",
+            {"label_files": [_labels(tmp, 3)], "mean": [127.5], "std": [127.5]},
+            "object_detector",
+        ),
         "audio_classifier": (
             "audio_classifier",
             [
@@ -157,16 +164,29 @@ def test_same_meaning_as_official_writer_and_same_results_in_mediapipe(case: str
         ("segmenter", "image_segmenter"),
         ("text_classifier", "nl_classifier"),
         ("bert_classifier", "bert_nl_classifier"),
+        ("audio_classifier", "audio_classifier"),
+        ("detector", "object_detector"),
     ],
 )
 def test_same_results_in_task_library(case: str, task: str, tmp_path: Path) -> None:
+    import math
+    import wave
+
     from PIL import Image
 
     name, flags, official_kind, params, _ = _cases(tmp_path)[case]
     ours, theirs = tmp_path / "ours.tflite", tmp_path / "official.tflite"
     assert bindgen("annotate", model_path(name), "-o", ours, *flags).returncode == 0
     oracle.official_write(official_kind, model_path(name), theirs, **params)
-    if task in ("image_classifier", "image_segmenter"):
+    if task == "audio_classifier":
+        data = tmp_path / "input.wav"
+        with wave.open(str(data), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(16000)
+            samples = (int(12000 * math.sin(i * 0.05)) for i in range(16000))
+            wav.writeframes(b"".join(s.to_bytes(2, "little", signed=True) for s in samples))
+    elif task in ("image_classifier", "image_segmenter", "object_detector"):
         shape = read_model(ours).main.inputs[0].shape
         pixels = bytes(random.Random(0).randrange(256) for _ in range(shape[1] * shape[2] * 3))
         data: Path | str = tmp_path / "input.png"
