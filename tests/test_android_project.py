@@ -1,6 +1,7 @@
 """``bindgen android-project``: the Gradle files, the version pins, the wrapper step, the four
 generated projects (demo, detector, segmenter, no metadata) compiled in ONE kotlinc run against the
-real jars and linted by ktlint, the host values in the device test, and android-sample/ drift.
+real jars (their local unit tests then run on this JVM) and linted by ktlint, the host values in
+the device test, and android-sample/ drift.
 """
 
 from __future__ import annotations
@@ -205,10 +206,10 @@ def _expected(folder: Path) -> dict[str, object]:
 
 
 @pytest.mark.slow
-def test_every_kotlin_source_of_the_four_projects_compiles_in_one_kotlinc_run(
+def test_every_kotlin_source_of_the_four_projects_compiles_in_one_kotlinc_run_and_unit_tests_pass(
     projects: dict[str, tuple[Path, str]], tmp_path: Path
 ) -> None:
-    from tests.android_compile import kotlin_sources, r_source
+    from tests.android_compile import kotlin_sources, r_source, run_unit_tests, unit_test_classes
     from tests.toolchain import compile_kotlin
 
     sources: list[Path] = []
@@ -217,13 +218,19 @@ def test_every_kotlin_source_of_the_four_projects_compiles_in_one_kotlinc_run(
         r_file.parent.mkdir(parents=True)
         r_file.write_text(r_source(folder, package), encoding="utf-8")
         found = kotlin_sources(folder)
-        assert {p.name for p in found} >= {"MainActivity.kt", "HostParityTest.kt", "BenchmarkTest.kt"}
+        must = {"MainActivity.kt", "HostParityTest.kt", "BenchmarkTest.kt", "BindgenSupportTest.kt"}
+        assert {p.name for p in found} >= must
         sources += [*found, r_file]
     compile_kotlin(sources, tmp_path / "classes")
     classes = {p.relative_to(tmp_path / "classes").as_posix() for p in (tmp_path / "classes").rglob("*.class")}
     for _, package in projects.values():
         pkg = package.replace(".", "/")
         assert f"{pkg}/MainActivity.class" in classes and f"{pkg}/HostParityTest.class" in classes
+    # The local unit tests (app/src/test) do not only compile: they run here, as `gradlew test` would.
+    tests = [name for folder, _ in projects.values() for name in unit_test_classes(folder)]
+    assert len(tests) == len(projects), tests
+    output = run_unit_tests(tmp_path / "classes", tests)
+    assert re.search(r"^OK \((\d+) tests\)", output, re.MULTILINE), output
 
 
 @pytest.mark.slow

@@ -41,6 +41,7 @@ CLASSPATH_LIBRARIES: dict[str, str] = {
     "tflite-metadata": "jar",
     "robolectric-android-all": "jar",
     "junit": "jar",
+    "hamcrest-core": "jar",
 }
 
 

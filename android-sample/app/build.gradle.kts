@@ -38,6 +38,7 @@ dependencies {
     implementation(libs.litert.gpu)
     implementation(libs.litert.gpu.api)
     implementation(libs.litert.support)
+    testImplementation(libs.junit)
     androidTestImplementation(libs.androidx.test.runner)
     androidTestImplementation(libs.junit)
 }

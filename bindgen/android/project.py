@@ -395,6 +395,12 @@ def render_project(
                 render(f"android/app/androidTest/{name}.kt.j2", **ctx),
             )
         )
+    files.append(  # local unit tests (JVM, no device) of the wrapper's shared conversions
+        GeneratedFile(
+            f"app/src/test/kotlin/{pkg_dir}/BindgenSupportTest.kt",
+            render("android/app/test/BindgenSupportTest.kt.j2", **ctx),
+        )
+    )
     for generated in wrapper_files:
         files.append(GeneratedFile(f"{src}/kotlin/{generated.path}", generated.content))
     return files
