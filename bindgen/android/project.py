@@ -453,12 +453,12 @@ def generate(
     from bindgen.plan import build_plan
     from bindgen.tflite.reader import read_model
 
+    model = read_model(model_path)  # a bad model is the first thing to report
     versions = load_versions()
     d_id, d_name, d_pkg = default_names(model_path)
     app_id = check_app_id(app_id or d_id, "--app-id")
     package = check_app_id(package or d_pkg, "--package")
     app_name = app_name or d_name
-    model = read_model(model_path)
     plan = build_plan(model)
     binding = binding_for(model, package, plan=plan)
     wrapper = render_binding(binding)
