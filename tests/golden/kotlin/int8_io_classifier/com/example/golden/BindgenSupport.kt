@@ -58,8 +58,9 @@ internal object BindgenSupport {
         shape: IntArray,
         type: DataType,
     ): TensorBuffer {
-        val result: TensorBuffer = TensorBuffer.createFixedSize(shape, type)
-        result.loadBuffer(buffer.duplicate().order(ByteOrder.nativeOrder()))
+        // Dynamic: no buffer of its own is allocated, only to be replaced by loadBuffer.
+        val result: TensorBuffer = TensorBuffer.createDynamic(type)
+        result.loadBuffer(buffer.duplicate().order(ByteOrder.nativeOrder()), shape)
         return result
     }
 

@@ -83,9 +83,14 @@ class Uint8Classifier private constructor(
             ),
         )
 
+    /** Bytes of each output tensor, looked up once: every call gets fresh buffers of these sizes. */
+    private val outputBytes = IntArray(interpreter.outputTensorCount) { interpreter.getOutputTensor(it).numBytes() }
+
     private fun run(inputs: Array<Any>): Outputs {
-        val buffers = List(interpreter.outputTensorCount) { BindgenSupport.allocate(interpreter.getOutputTensor(it).numBytes()) }
-        interpreter.runForMultipleInputsOutputs(inputs, buffers.withIndex().associate { it.index to it.value })
+        val buffers = List(outputBytes.size) { BindgenSupport.allocate(outputBytes[it]) }
+        val outputs = HashMap<Int, Any>(2 * buffers.size)
+        buffers.forEachIndexed { index, buffer -> outputs[index] = buffer }
+        interpreter.runForMultipleInputsOutputs(inputs, outputs)
         buffers.forEach { it.rewind() }
         return Outputs(buffers)
     }
