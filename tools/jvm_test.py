@@ -61,6 +61,9 @@ class Case:
     name: str
     kind: str
     labels: tuple[str, ...]
+    #: A MediaPipe 0.10.21 model (``tests.models.thirdparty`` key), used as shipped with its own
+    #: metadata, instead of a ``tests.models.build`` model annotated here.
+    mediapipe: str = ""
 
 
 CASES = (
@@ -68,6 +71,9 @@ CASES = (
     Case("uint8_classifier", "image-classifier", ("circle", "square", "triangle", "star", "cross")),
     Case("detector", "object-detector", ("cat", "dog", "bird")),
 )
+#: Only benchmarked (bench/wrapper_overhead.py): a heavier real model puts the per-call fixed cost
+#: of the tiny test models in proportion.
+BENCH_CASES = (Case("hand_landmark_full", "", (), mediapipe="hand_landmark/hand_landmark_full"),)
 
 
 class HarnessError(Exception):
@@ -106,14 +112,22 @@ def fetch_jars() -> list[Path]:
     return sorted(lib.glob("*.jar"))
 
 
-def build_models(work: Path) -> dict[str, Path]:
+def build_models(work: Path, cases: Sequence[Case] = CASES) -> dict[str, Path]:
     """Real converter output, then ``bindgen annotate`` (labels, mean/std 127.5)."""
     raw = work / "raw"
     raw.mkdir(parents=True, exist_ok=True)
-    _run([sys.executable, "-m", "tests.models.build", str(raw), *(c.name for c in CASES)],
+    _run([sys.executable, "-m", "tests.models.build", str(raw), *(c.name for c in cases if not c.mediapipe)],
          "tests.models.build", cwd=REPO)
     out: dict[str, Path] = {}
-    for case in CASES:
+    for case in cases:
+        if case.mediapipe:
+            from tests.models.thirdparty import mediapipe_models
+
+            model = work / "assets" / f"{case.name}.tflite"
+            model.parent.mkdir(exist_ok=True)
+            shutil.copyfile(mediapipe_models()[case.mediapipe], model)
+            out[case.name] = model
+            continue
         labels = work / f"{case.name}.labels.txt"
         labels.write_text("".join(f"{label}\n" for label in case.labels))
         model = work / "assets" / f"{case.name}.tflite"
@@ -262,13 +276,15 @@ def compare(name: str, model: Path, png: Path, raw_names: dict[int, str], jvm: d
             _compare(f"{name}.{prop}", outputs[prop], values, diffs, problems)
 
 
-def run_suite(work: Path, bench: int = 0) -> tuple[dict[str, Any], list[float], list[str]]:
+def run_suite(
+    work: Path, bench: int = 0, cases: Sequence[Case] = CASES
+) -> tuple[dict[str, Any], list[float], list[str]]:
     """Build, generate, compile and run every case in ``work``; compare with the host twin.
 
     Returns the driver's JSON per model, every |diff| compared and every mismatch.
     """
     jars = fetch_jars()
-    models = build_models(work)
+    models = build_models(work, cases)
     wrappers = render_wrappers(models, work / "src")
     inputs = make_inputs(models, work)
     apk = assets_apk(models, work)
