@@ -45,7 +45,8 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if problems:
-        print(f"wrapper_overhead: note: {len(problems)} output differences from bindgen run (timing unaffected)")
+        print(f"wrapper_overhead: note: {len(problems)} output differences from bindgen run (timing unaffected),"
+              f" e.g. {problems[0]}")
     print(f"overhead = process() / baseline - 1; the goal (≤{GOAL:.0%}) is against the hand-written baseline")
     print(f"{'model':<20} {'process() ms':>13} {'hand-written ms':>16} {'overhead':>9} "
           f"{'interpreter ms':>15} {'overhead':>9}  goal")

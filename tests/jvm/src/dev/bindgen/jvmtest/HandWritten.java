@@ -135,6 +135,36 @@ final class HandWritten implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Whether {@code mine} (a {@link #run} result) equals the wrapper's decoded property of the same
+   * kind among {@code theirs}: a baseline that did less work would not be a baseline.
+   */
+  static boolean sameAs(Object mine, Map<String, Object> theirs) throws Exception {
+    for (Object value : theirs.values()) {
+      if (!(value instanceof List) || ((List<?>) value).isEmpty()) continue;
+      List<?> list = (List<?>) value;
+      List<?> ours = (List<?>) mine;
+      if (list.get(0) instanceof Category) {
+        if (ours.isEmpty() || !(ours.get(0) instanceof Category)) continue;
+        return list.equals(ours);
+      }
+      if (ours.isEmpty() || !(ours.get(0) instanceof Object[]) || list.size() != ours.size()) continue;
+      for (int i = 0; i < list.size(); i++) {
+        Object d = list.get(i);
+        Object[] o = (Object[]) ours.get(i);
+        RectF a = (RectF) d.getClass().getMethod("getLocation").invoke(d);
+        RectF b = (RectF) o[0];
+        boolean same = a.left == b.left && a.top == b.top && a.right == b.right && a.bottom == b.bottom
+            && d.getClass().getMethod("getLabel").invoke(d).equals(o[1])
+            && d.getClass().getMethod("getIndex").invoke(d).equals(o[2])
+            && d.getClass().getMethod("getScore").invoke(d).equals(o[3]);
+        if (!same) return false;
+      }
+      return true;
+    }
+    return false;
+  }
+
   @Override
   public void close() {
     interpreter.close();

@@ -124,6 +124,9 @@ public class WrapperDriver {
         for (Object o : outputs.values()) ((ByteBuffer) o).rewind();
         raw.runForMultipleInputsOutputs(inputs, outputs);
       }
+      if (!HandWritten.sameAs(hand.run(bitmap), properties(process.invoke(wrapper, bitmap)))) {
+        throw new AssertionError("the hand-written baseline's results differ from " + cls.getName() + "'s");
+      }
       long[][] times = {wrapped, handMade, bare};
       for (int k = 0; k < n; k++) {  // interleaved, each of the three first in turn: drift and order hit all alike
         for (int j = 0; j < 3; j++) {
