@@ -103,7 +103,7 @@ def _labels(directory: Path, name: str, count: int) -> Path:
 def annotated_seeds(directory: Path) -> list[Path]:
     """Models with metadata and a zip of associated files, written by bindgen and the official writer."""
     from tests.models import model_path, sidecar, vocab_path
-    from tests.toolchain import oracle_python
+    from tests.oracle import official_write
 
     out: list[Path] = []
     image = directory / "float_classifier.bindgen.tflite"
@@ -122,13 +122,8 @@ def annotated_seeds(directory: Path) -> list[Path]:
              "--mean", "127.5", "--std", "127.5")  # fmt: skip
     out.append(detector)
     official = directory / "float_classifier.official.tflite"
-    result = subprocess.run(
-        [str(oracle_python()), str(REPO / "tests/models/annotate_official.py"), "image_classifier",
-         str(model_path("float_classifier")), str(directory / "float_labels.txt"), str(official)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if result.returncode != 0:
-        raise SystemExit(f"fuzz_reader: official seeding failed:\n{result.stdout}{result.stderr}")
+    official_write("image_classifier", model_path("float_classifier"), official,
+                   label_files=[directory / "float_labels.txt"], mean=[127.5], std=[127.5])  # fmt: skip
     out.append(official)
     return out
 
