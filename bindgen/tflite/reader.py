@@ -81,6 +81,10 @@ class ModelFile:
                 where=self.where,
             )
 
+    def fileno(self) -> int:
+        """The open file's descriptor (for in-kernel copies)."""
+        return self._file.fileno()
+
     def buffer_tables(self) -> list[Table]:
         """``Model.buffers``, each table read with pread (see ``PreadBuf``).
 
@@ -91,7 +95,7 @@ class ModelFile:
         if vector is None:
             return []
         start, count = vector
-        cold = PreadBuf(self.data, self._file.fileno(), where=self.where)
+        cold = PreadBuf(self.data, self.fileno(), where=self.where)
         return [cold.table(self.buf.deref(start + 4 * i, f"buffer {i}"), f"buffer {i}") for i in range(count)]
 
     def close(self) -> None:
