@@ -10,7 +10,7 @@ setup-core:
 	tools/setup.sh venv-core
 
 setup:
-	tools/setup.sh venv-test oracle node jars
+	tools/setup.sh system venv-test oracle node jars
 
 demo: setup-core
 	.venv/bin/bindgen demo

@@ -3,7 +3,7 @@
 # under .tools/stamps/ and does nothing when the stamp matches and its output is present.
 # Caches: ~/.cache/pip (pip), ~/.npm (npm), ~/.m2 (Maven).
 #
-# Usage: tools/setup.sh venv-core | venv-test | oracle | node | jars
+# Usage: tools/setup.sh system | venv-core | venv-test | oracle | node | jars
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -48,21 +48,23 @@ venv_test() {
   stamp venv-core "$(hash_of "core+run $($PYTHON --version 2>&1)" pyproject.toml)"
 }
 
-libusb_present() {
-  [[ $(ldconfig -p 2>/dev/null || true) == *libusb-1.0.so.0* ]]
+system() {  # Debian packages the tests drive for real: libusb (tflite-support), gradle, adb
+  local missing=()
+  [[ $(ldconfig -p 2>/dev/null || true) == *libusb-1.0.so.0* ]] || missing+=(libusb-1.0-0)
+  command -v gradle >/dev/null || missing+=(gradle)
+  command -v adb >/dev/null || missing+=(adb)
+  (( ${#missing[@]} == 0 )) && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: warning: missing ${missing[*]} and not root: sudo apt-get install ${missing[*]}" >&2
+    return 0
+  fi
+  echo "setup: apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q "${missing[@]}" >/dev/null \
+    || { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; }
 }
 
 oracle() {
-  if ! libusb_present; then
-    if [[ $(id -u) -eq 0 ]]; then
-      echo "setup: apt-get install libusb-1.0-0 (needed by tflite-support)"
-      export DEBIAN_FRONTEND=noninteractive
-      apt-get install -y -q libusb-1.0-0 >/dev/null \
-        || { apt-get update -q >/dev/null && apt-get install -y -q libusb-1.0-0 >/dev/null; }
-    else
-      echo "setup: warning: libusb-1.0-0 is missing and not root; tflite-support may fail to load" >&2
-    fi
-  fi
   local h; h=$(hash_of "oracle $($PYTHON --version 2>&1)" tools/oracle-requirements.txt)
   fresh oracle "$h" .tools/oracle/bin/python && return 0
   echo "setup: .tools/oracle (tflite-support)"
@@ -94,6 +96,7 @@ jars() {
 
 for step in "$@"; do
   case $step in
+    system) system ;;
     venv-core) venv_core ;;
     venv-test) venv_test ;;
     oracle) oracle ;;
