@@ -42,7 +42,7 @@ final class HandWritten implements AutoCloseable {
   HandWritten(String wrapperClass, ByteBuffer modelBuffer, int threads) throws IOException {
     model = wrapperClass.substring(wrapperClass.lastIndexOf('.') + 1);
     interpreter = InterpreterApi.create(modelBuffer, new InterpreterApi.Options().setNumThreads(threads));
-    MetadataExtractor metadata = new MetadataExtractor(modelBuffer);
+    MetadataExtractor metadata = new MetadataExtractor(modelBuffer.duplicate());  // leaves modelBuffer as it was
     switch (model) {
       case "FloatClassifier":
         processor = floatProcessor(96, 127.5f, 127.5f);
