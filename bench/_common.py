@@ -1,16 +1,8 @@
-"""Shared bench helpers: large image-classifier models (cached) and per-process wall/RSS measuring.
-
-The models are built once by the real converter and cached.
-
-``tests.models.large_model`` has a ``[1, 2048]`` input, which ``--kind image-classifier`` (ours)
-rightly refuses. The benches compare against the official image-classifier writer, so they need
-the same dense chain behind an image input: ``[1, 32, 64, 1]`` -> reshape -> 2048x2048 dense
-layers (16 MB each) -> ``[1, 2048]`` scores. Cached next to ``large_model``'s files.
-"""
+"""Shared bench helpers: the large models (built once by the real converter, cached by
+``tests.models.large_model``) and per-process wall/RSS measuring."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import statistics
@@ -25,62 +17,14 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.models import CACHE_ROOT, cache_key  # noqa: E402
+from tests.models import LARGE_WIDTH, large_model  # noqa: E402
 
-WIDTH = 2048
-IMAGE_SHAPE = (1, 32, 64, 1)  # 32 * 64 = WIDTH
-CLASSES = WIDTH
-
-_BUILD = """
-import sys
-from pathlib import Path
-import numpy as np
-import tensorflow as tf
-from tests.models.build import SEED, _convert, _from_function
-
-out, megabytes, width = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-layers = max(1, round(megabytes / (width * width * 4 / 2**20)))
-module = tf.Module()
-rng = np.random.default_rng(SEED)
-scale = np.float32(1.0 / np.sqrt(width))
-module.weights = [
-    tf.Variable(rng.standard_normal((width, width), dtype=np.float32) * scale, name=f"w{i}")
-    for i in range(layers)
-]
-
-@tf.function(input_signature=[tf.TensorSpec([1, 32, 64, 1], tf.float32, name="image")])
-def serve(image):
-    x = tf.reshape(image, [1, width])
-    for w in module.weights:
-        x = tf.tanh(tf.matmul(x, w))
-    return {"scores": tf.nn.softmax(x)}
-
-data = _convert(_from_function(serve, module))
-tmp = out.with_name(out.name + ".tmp")
-tmp.write_bytes(data)
-tmp.replace(out)
-"""
+CLASSES = LARGE_WIDTH
 
 
 def large_image_model(megabytes: int) -> Path:
-    """A ~``megabytes`` MB float image classifier (2048 classes); built on first use (TF, minutes)."""
-    path = CACHE_ROOT / "models" / f"{cache_key()}-large" / f"large_image_{megabytes}mb.tflite"
-    if path.exists():
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not path.exists():
-            print(f"building {path.name} with the TF converter (once; minutes, several GB of RAM)",
-                  file=sys.stderr)  # fmt: skip
-            env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
-            result = subprocess.run(
-                [sys.executable, "-c", _BUILD, str(path), str(megabytes), str(WIDTH)],
-                cwd=REPO, env=env, capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            if result.returncode != 0:
-                raise RuntimeError(f"building the large image model failed:\n{result.stderr[-4000:]}")
-    return path
+    """A ~``megabytes`` MB float image classifier ([1, 32, 64, 1] -> [1, 2048]); minutes and GBs on first use."""
+    return large_model(megabytes)
 
 
 def write_labels(path: Path, count: int = CLASSES) -> Path:

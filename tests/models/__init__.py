@@ -107,9 +107,13 @@ def vocab_path(name: str) -> Path:
     return models_dir() / str(sidecar(name)["vocab"])
 
 
+#: Width of ``large_model``'s dense layers = its number of classes (see ``build.build_large``).
+LARGE_WIDTH = 2048
+
+
 def large_model(megabytes: int) -> Path:
-    """A ~``megabytes`` MB float model (benches), cached like the others."""
-    path = CACHE_ROOT / "models" / f"{cache_key()}-large" / f"large_{megabytes}mb.tflite"
+    """A ~``megabytes`` MB float image classifier (benches; see ``build.build_large``), cached."""
+    path = CACHE_ROOT / "models" / f"{cache_key()}-large" / f"large_image_{megabytes}mb.tflite"
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,8 @@ os.environ.setdefault("TF_DETERMINISTIC_OPS", "1")
 import numpy as np
 import tensorflow as tf
 
+from tests.models import LARGE_WIDTH
+
 SEED = 1234
 TEXT_LEN = 32
 BERT_LEN = 24
@@ -380,9 +382,17 @@ def build_dtypes() -> tuple[bytes, dict[str, Any]]:
     return _convert(_from_function(serve, module)), meta
 
 
+LARGE_IMAGE_SHAPE = (1, 32, 64, 1)  # 32 * 64 = LARGE_WIDTH: an image input, so image-classifier fits
+
+
 def build_large(out_path: Path | str, megabytes: int) -> Path:
-    """A float model of about ``megabytes`` MB: a chain of 2048x2048 dense layers (16 MB each)."""
-    width = 2048
+    """A float image classifier of about ``megabytes`` MB (benches).
+
+    ``[1, 32, 64, 1]`` image -> reshape -> a chain of 2048x2048 dense layers (16 MB each) ->
+    ``[1, 2048]`` softmax scores: big enough to measure, shaped so ``--kind image-classifier``
+    and the official image-classifier writer both accept it.
+    """
+    width = LARGE_WIDTH
     layer_mb = width * width * 4 / 2**20
     layers = max(1, round(megabytes / layer_mb))
     module = tf.Module()
@@ -393,11 +403,12 @@ def build_large(out_path: Path | str, megabytes: int) -> Path:
         for i in range(layers)
     ]
 
-    @tf.function(input_signature=[tf.TensorSpec([1, width], tf.float32, name="x")])
-    def serve(x: Any) -> Any:
+    @tf.function(input_signature=[tf.TensorSpec(LARGE_IMAGE_SHAPE, tf.float32, name="image")])
+    def serve(image: Any) -> Any:
+        x = tf.reshape(image, [1, width])
         for w in module.weights:
             x = tf.tanh(tf.matmul(x, w))
-        return {"y": x}
+        return {"scores": tf.nn.softmax(x)}
 
     data = _convert(_from_function(serve, module))
     out = Path(out_path)
