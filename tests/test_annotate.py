@@ -491,7 +491,7 @@ def test_validation_errors_are_one_line_and_leave_nothing(tmp_path: Path) -> Non
         (["--kind", "object-detector", *norm], "needs the 4 SSD outputs"),
         (["--kind", "text-classifier"], "int32"),
         (["--kind", "nonsense"], "unknown kind"),
-        ([*ic, "--mean", "abc", "--std", "1"], "expects numbers"),
+        ([*ic, "--mean", "abc", "--std", "1"], "--mean wants one number or a comma list"),
     ]
     for flags, fragment in cases:
         assert_one_line_error(bindgen("annotate", source, "-o", out, *flags), fragment)

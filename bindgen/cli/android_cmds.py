@@ -18,15 +18,9 @@ def android_project(
         str | None, typer.Option("--app-id", help="Application id (default from the model name).")
     ] = None,
     app_name: Annotated[str | None, typer.Option("--app-name", help="Name shown under the icon.")] = None,
-    package: Annotated[
-        str | None, typer.Option("--package", help="Kotlin package of the wrapper and app.")
-    ] = None,
-    sample: Annotated[
-        Path | None, typer.Option("--sample", help="Image bundled as the sample input.")
-    ] = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace a non-empty output folder.")
-    ] = False,
+    package: Annotated[str | None, typer.Option("--package", help="Kotlin package of the wrapper and app.")] = None,
+    sample: Annotated[Path | None, typer.Option("--sample", help="Image bundled as the sample input.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty output folder.")] = False,
     no_gradlew: Annotated[bool, typer.Option("--no-gradlew", help="Do not run `gradle wrapper`.")] = False,
 ) -> None:
     from bindgen.android.project import generate

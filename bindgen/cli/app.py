@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import typer
@@ -31,6 +31,21 @@ def fail(error: BindgenError) -> typer.Exit:
     """Print ``error`` as the one line users see and return the Exit to raise."""
     print(f"bindgen: error: {error.one_line()}", file=sys.stderr)
     return typer.Exit(error.exit_code)
+
+
+def parse_numbers(values: Sequence[str] | None, flag: str) -> tuple[float, ...]:
+    """``--mean 127.5`` / ``--mean 123.7,116.3,103.5`` / repeated flags -> the numbers, in order."""
+    out: list[float] = []
+    for text in values or ():
+        problem = f"{flag} wants one number or a comma list (one per channel), got {text!r}"
+        try:
+            numbers = [float(part) for part in text.split(",") if part.strip()]
+        except ValueError:
+            raise BindgenError(problem) from None
+        if not numbers:
+            raise BindgenError(problem)
+        out += numbers
+    return tuple(out)
 
 
 def command(name: str, **kwargs: Any) -> Callable[[F], F]:

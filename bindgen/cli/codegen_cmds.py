@@ -14,9 +14,7 @@ from bindgen.cli.app import command
 @command("kotlin", help="Generate an idiomatic Kotlin wrapper (TFLite Support Library) for a model.")
 def kotlin_cmd(
     model: Annotated[Path, typer.Argument(help="The .tflite file.")],
-    out: Annotated[
-        Path, typer.Option("-o", "--out", help="Source root to write <package path>/<Class>.kt into.")
-    ],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Source root to write <package path>/<Class>.kt into.")],
     package: Annotated[str, typer.Option("--package", help="Kotlin package, e.g. com.example.ml.")],
     class_name: Annotated[
         str | None,
@@ -35,13 +33,9 @@ def kotlin_cmd(
 @command("run", help="Run a model on the host with the wrapper's exact pre/post-processing.")
 def run_cmd(
     model: Annotated[Path, typer.Argument(help="The .tflite file.")],
-    inputs: Annotated[
-        list[str], typer.Argument(help="One file per input: PNG/JPEG for images, .npy otherwise.")
-    ],
+    inputs: Annotated[list[str], typer.Argument(help="One file per input: PNG/JPEG for images, .npy otherwise.")],
     as_json: Annotated[bool, typer.Option("--json", help='Print {"outputs": {name: value}}.')] = False,
-    top_k: Annotated[
-        int | None, typer.Option("--top-k", min=1, help="Keep the K best classes/detections.")
-    ] = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", min=1, help="Keep the K best classes/detections.")] = None,
 ) -> None:
     from bindgen.host.twin import run_model
 
@@ -54,9 +48,7 @@ def run_cmd(
             typer.echo(f"{name}:")
             for item in value:
                 box = item.get("box")
-                where = (
-                    f"  box={[round(box[k], 4) for k in ('left', 'top', 'right', 'bottom')]}" if box else ""
-                )
+                where = f"  box={[round(box[k], 4) for k in ('left', 'top', 'right', 'bottom')]}" if box else ""
                 typer.echo(f"  {item['score']:.4f}  {item['label'] or item['index']}{where}")
         elif isinstance(value, dict) and "category_mask" in value:
             typer.echo(f"{name}: {value['height']}x{value['width']} mask over {len(value['labels'])} labels")

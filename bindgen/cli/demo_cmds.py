@@ -14,9 +14,7 @@ from bindgen.cli.app import command
 @command("demo", help="Run inspect → annotate → kotlin → android-project on the embedded demo model.")
 def demo_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("bindgen-demo"),
-    project: Annotated[
-        bool, typer.Option("--project/--no-project", help="Also generate the Android project.")
-    ] = True,
+    project: Annotated[bool, typer.Option("--project/--no-project", help="Also generate the Android project.")] = True,
 ) -> None:
     from bindgen.demo import run_demo
 

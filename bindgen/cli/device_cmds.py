@@ -53,8 +53,12 @@ def test_cmd(
     if device is not None and (avd is not None or create_avd):
         raise BindgenError("--device uses a connected device; it excludes --avd and --create-avd")
     request = emulator.TestRequest(
-        project_dir=project_dir, avd=avd, create_api=api, device=device,
-        boot_timeout_s=boot_timeout, offline=offline,
+        project_dir=project_dir,
+        avd=avd,
+        create_api=api,
+        device=device,
+        boot_timeout_s=boot_timeout,
+        offline=offline,
     )
     with gradle.Display() as display:
         emulator.run_tests(request, display)
@@ -76,6 +80,7 @@ def doctor_cmd(
     if not doctor.all_ok(checks):
         failed = [c.name for c in checks if c.required and not c.ok]
         raise BindgenError(
-            f"{len(failed)} check(s) failed: {', '.join(failed)}", hint="run the fix commands above",
+            f"{len(failed)} check(s) failed: {', '.join(failed)}",
+            hint="run the fix commands above",
             exit_code=EXIT_FAILED,
         )

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bindgen.cli.app import command
+from bindgen.cli.app import command, parse_numbers
 
 
 @command("inspect", help="Show a model's tensors, quantization and TFLite metadata.")
@@ -35,28 +35,10 @@ def inspect_cmd(
         inspect.print_summary(description, Console())
 
 
-def _numbers(values: list[str] | None, flag: str) -> tuple[float, ...]:
-    """``--mean 127.5 --mean 127.5`` or ``--mean 123.7,116.3,103.5``."""
-    from bindgen.errors import BindgenError
-
-    out: list[float] = []
-    for value in values or []:
-        for part in value.split(","):
-            try:
-                out.append(float(part))
-            except ValueError:
-                raise BindgenError(f"{flag} expects numbers, got {part!r}") from None
-    return tuple(out)
-
-
 @command("annotate", help="Embed TFLite metadata (labels, normalization, tensor info …) into a model.")
 def annotate_cmd(
-    model: Annotated[
-        Path, typer.Argument(help="The .tflite file to annotate (never modified without --in-place).")
-    ],
-    out: Annotated[
-        Path | None, typer.Option("-o", "--out", help="Where to write the annotated model.")
-    ] = None,
+    model: Annotated[Path, typer.Argument(help="The .tflite file to annotate (never modified without --in-place).")],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Where to write the annotated model.")] = None,
     kind: Annotated[
         str | None,
         typer.Option(
@@ -77,9 +59,7 @@ def annotate_cmd(
     version: Annotated[str | None, typer.Option("--version", help="Model version.")] = None,
     author: Annotated[str | None, typer.Option("--author", help="Model author.")] = None,
     license_: Annotated[str | None, typer.Option("--license", help="Model license.")] = None,
-    vocab: Annotated[
-        Path | None, typer.Option("--vocab", help="Vocabulary file (text/BERT classifiers).")
-    ] = None,
+    vocab: Annotated[Path | None, typer.Option("--vocab", help="Vocabulary file (text/BERT classifiers).")] = None,
     delim_regex: Annotated[
         str | None, typer.Option("--delim-regex", help="Regex tokenizer delimiter (text-classifier).")
     ] = None,
@@ -92,9 +72,7 @@ def annotate_cmd(
     score_transformation: Annotated[
         str | None, typer.Option("--score-transformation", help="IDENTITY, LOG or INVERSE_LOGISTIC.")
     ] = None,
-    default_score: Annotated[
-        float | None, typer.Option("--default-score", help="Default calibrated score.")
-    ] = None,
+    default_score: Annotated[float | None, typer.Option("--default-score", help="Default calibrated score.")] = None,
     spec: Annotated[Path | None, typer.Option("--spec", help="TOML spec file (see --init).")] = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Replace MODEL (atomically).")] = False,
     init: Annotated[
@@ -115,8 +93,8 @@ def annotate_cmd(
             kind=parse_kind(kind) if kind is not None else None,
             spec=spec,
             labels=labels,
-            mean=_numbers(mean, "--mean"),
-            std=_numbers(std, "--std"),
+            mean=parse_numbers(mean, "--mean"),
+            std=parse_numbers(std, "--std"),
             name=name,
             description=description,
             version=version,

@@ -11,21 +11,8 @@ import typer
 
 from bindgen import convert as convert_mod
 from bindgen import latency
-from bindgen.cli.app import command
+from bindgen.cli.app import command, parse_numbers
 from bindgen.errors import BindgenError
-
-
-def _floats(text: str | None, flag: str) -> tuple[float, ...] | None:
-    if text is None:
-        return None
-    problem = f"{flag} wants one number or a comma list (one per channel), got {text!r}"
-    try:
-        values = tuple(float(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise BindgenError(problem) from None
-    if not values:
-        raise BindgenError(problem)
-    return values
 
 
 @command(
@@ -81,7 +68,10 @@ def convert_cmd(
     except ValueError:
         choices = ", ".join(q.value for q in convert_mod.Quantize)
         raise BindgenError(f"--quantize wants one of {choices}, got {quantize!r}") from None
-    norm = convert_mod.Normalization(mean=_floats(mean, "--mean") or (0.0,), std=_floats(std, "--std") or (1.0,))
+    norm = convert_mod.Normalization(
+        mean=parse_numbers(None if mean is None else [mean], "--mean") or (0.0,),
+        std=parse_numbers(None if std is None else [std], "--std") or (1.0,),
+    )
     report = convert_mod.convert(
         convert_mod.ConvertOptions(
             source=source,
