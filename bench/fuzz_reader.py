@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bindgen.errors import BindgenError  # noqa: E402
-from bindgen.tflite.reader import read_associated_file, read_model  # noqa: E402
+from bindgen.read.tflite.reader import read_associated_file, read_model  # noqa: E402
 
 #: Address-space cap for the fuzzing process: a length field trusted into a huge allocation
 #: shows up as MemoryError (a finding) instead of swapping the machine.

@@ -85,7 +85,7 @@ color_space = "RGB"
 @functools.cache
 def image_to_image_model() -> Path:
     """``image_to_image`` annotated by bindgen's own annotator: image input and image output."""
-    from bindgen.annotate.annotator import AnnotateRequest, annotate
+    from bindgen.decide.annotate.annotator import AnnotateRequest, annotate
 
     source = model_path("image_to_image")
     out_dir = CACHE / source.parent.name

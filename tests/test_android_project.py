@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from bindgen import demo
-from bindgen.android import gradle_wrapper, project
-from bindgen.android.versions import check_compatible, load_catalog, load_versions
 from bindgen.errors import BindgenError
+from bindgen.generate.android import gradle_wrapper, project
+from bindgen.generate.android.versions import check_compatible, load_catalog, load_versions
+from bindgen.generate.templating import render
 from bindgen.output import GENERATED_NOTICE
-from bindgen.templating import render
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from bindgen.metadata import codec
-from bindgen.tflite.reader import read_model
+from bindgen.read.metadata import codec
+from bindgen.read.tflite.reader import read_model
 from tests import oracle
 from tests.cli_helpers import REPO, assert_one_line_error, bindgen, sha256
 from tests.models import model_path, vocab_path
@@ -219,7 +219,7 @@ def test_detector_roles_follow_shapes_when_tensor_order_contradicts_them() -> No
     """
     from dataclasses import replace
 
-    from bindgen.annotate.kinds import detector_roles
+    from bindgen.decide.annotate.kinds import detector_roles
 
     model = read_model(model_path("detector"))
     assert [detector_roles(model)[i] for i in range(4)] == ["location", "category", "score", "number"]

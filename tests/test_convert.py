@@ -1,7 +1,7 @@
 """``bindgen convert``: real Keras models, the real TFLite converter, every quantization mode.
 
 TensorFlow never enters pytest's process: one subprocess (this file run as a script) builds the
-Keras models, runs every conversion through ``bindgen.convert`` and the ``convert`` command, and
+Keras models, runs every conversion through ``bindgen.host.convert`` and the ``convert`` command, and
 records the reports as JSON. The tests then check the written ``.tflite`` files with bindgen's
 reader and run them with LiteRT.
 """
@@ -21,7 +21,8 @@ from typer.testing import CliRunner
 
 import bindgen.cli.pipeline_cmds  # noqa: F401  (registers convert on app)
 from bindgen.cli.app import app
-from bindgen.convert import (
+from bindgen.errors import BindgenError
+from bindgen.host.convert import (
     ConvertOptions,
     Normalization,
     Quantize,
@@ -30,9 +31,8 @@ from bindgen.convert import (
     detect_source,
     load_image,
 )
-from bindgen.errors import BindgenError
-from bindgen.tflite.model import DType
-from bindgen.tflite.reader import read_model
+from bindgen.read.tflite.model import DType
+from bindgen.read.tflite.reader import read_model
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +74,7 @@ def _build_and_convert(out: Path) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
 
-    from bindgen.convert import ConvertReport
+    from bindgen.host.convert import ConvertReport
 
     keras.utils.set_random_seed(7)
     # A small CNN classifier for 32x32 RGB shapes, trained briefly so --eval means something.
@@ -288,7 +288,7 @@ def test_int8_input_scale_follows_the_normalization(built: Path) -> None:
 def test_every_mode_runs_and_agrees_with_the_float_model(built: Path, reports: dict[str, Any]) -> None:
     from ai_edge_litert.interpreter import Interpreter
 
-    from bindgen.convert import top1
+    from bindgen.host.convert import top1
 
     image = load_image(
         next((built / "eval" / "circle").iterdir()), 32, 32, 3, Normalization((127.5,), (127.5,))
@@ -367,7 +367,7 @@ def test_labels_chain_into_annotate_and_mediapipe_reads_them(built: Path, report
     # MediaPipe's top-1 on the probe equals LiteRT's on the same file, by bindgen's preprocessing.
     from ai_edge_litert.interpreter import Interpreter
 
-    from bindgen.convert import top1
+    from bindgen.host.convert import top1
 
     interpreter = Interpreter(model_path=str(built / "cli-labels.tflite"))
     interpreter.allocate_tensors()

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bindgen import sdk
 from bindgen.cli import app
+from bindgen.device import sdk
 from tests.fixtures.fake_sdk import install
 
 SDK_CHECKS = ["android sdk", "cmdline-tools", "platform-tools", "emulator", "build-tools", "platforms",

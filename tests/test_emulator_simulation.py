@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bindgen import emulator, gradle, proc, sdk
 from bindgen.cli import app
+from bindgen.device import emulator, gradle, proc, sdk
 from tests.fixtures.fake_sdk import FakeSdk, install
 
 BINDGEN = str(Path(sys.executable).with_name("bindgen"))

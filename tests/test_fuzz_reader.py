@@ -80,7 +80,7 @@ def test_a_non_bindgen_error_is_a_finding_with_a_reproducer(tmp_path: Path, monk
 
 def test_corrupt_compressed_associated_file_is_a_bindgen_error(tmp_path: Path) -> None:
     from bindgen.errors import BindgenError
-    from bindgen.tflite.reader import read_associated_file
+    from bindgen.read.tflite.reader import read_associated_file
 
     _, data, model_end = _annotated_text_model(tmp_path)
     # Mark every entry deflated (compression method 8, in the central directory and local
@@ -97,7 +97,7 @@ def test_corrupt_compressed_associated_file_is_a_bindgen_error(tmp_path: Path) -
 
 
 def _annotated_text_model(tmp_path: Path) -> tuple[Path, bytearray, int]:
-    from bindgen.tflite.reader import read_model
+    from bindgen.read.tflite.reader import read_model
     from tests.models import model_path, sidecar, vocab_path
 
     labels = tmp_path / "labels.txt"
@@ -116,7 +116,7 @@ def _annotated_text_model(tmp_path: Path) -> tuple[Path, bytearray, int]:
 
 def test_encrypted_flag_on_associated_file_is_a_bindgen_error(tmp_path: Path) -> None:
     from bindgen.errors import BindgenError
-    from bindgen.tflite.reader import read_associated_file, read_model
+    from bindgen.read.tflite.reader import read_associated_file, read_model
 
     _, data, model_end = _annotated_text_model(tmp_path)
     for signature, flags_at in ((b"PK\x01\x02", 8), (b"PK\x03\x04", 6)):  # general-purpose flag bit 0
@@ -132,7 +132,7 @@ def test_encrypted_flag_on_associated_file_is_a_bindgen_error(tmp_path: Path) ->
 
 def test_lzma_entry_with_bad_properties_is_a_bindgen_error(tmp_path: Path) -> None:
     from bindgen.errors import BindgenError
-    from bindgen.tflite.reader import read_associated_file, read_model
+    from bindgen.read.tflite.reader import read_associated_file, read_model
 
     annotated, data, model_end = _annotated_text_model(tmp_path)
     for signature, method_at in ((b"PK\x01\x02", 10), (b"PK\x03\x04", 8)):

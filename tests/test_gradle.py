@@ -4,7 +4,7 @@ Each Gradle start costs seconds on this machine, so the real runs are few: a pas
 output, the summary and an APK-shaped artifact must appear), a failing task (its reason and a
 non-zero exit), an offline dependency failure, and Ctrl-C on a long task (the process tree must be
 gone). Android-only failure texts (SDK location, licences, JDK) cannot be produced without the
-Android Gradle plugin here; :func:`bindgen.gradle.diagnose` is checked on their verbatim wording.
+Android Gradle plugin here; :func:`bindgen.device.gradle.diagnose` is checked on their verbatim wording.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bindgen import gradle, proc
 from bindgen.cli import app
+from bindgen.device import gradle, proc
 
 GRADLE = shutil.which("gradle")
 BINDGEN = str(Path(sys.executable).with_name("bindgen"))

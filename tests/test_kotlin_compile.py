@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bindgen.kotlin.render import render_wrapper
+from bindgen.generate.kotlin.render import render_wrapper
 from bindgen.output import GENERATED_NOTICE, write_files
-from bindgen.tflite.reader import read_model
+from bindgen.read.tflite.reader import read_model
 from tests.kotlin_fixtures import all_models
 from tests.toolchain import compile_kotlin, run_ktlint
 

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from bindgen.annotate.annotator import AnnotateRequest, annotate
-from bindgen.annotate.spec import toml_value
-from bindgen.kotlin.names import KEYWORDS
-from bindgen.kotlin.render import render_wrapper
+from bindgen.decide.annotate.annotator import AnnotateRequest, annotate
+from bindgen.decide.annotate.spec import toml_value
+from bindgen.generate.kotlin.names import KEYWORDS
+from bindgen.generate.kotlin.render import render_wrapper
 from bindgen.output import write_files
-from bindgen.tflite.reader import read_model
+from bindgen.read.tflite.reader import read_model
 from tests.models import model_path
 from tests.toolchain import compile_kotlin, run_ktlint
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bindgen.kotlin.classname import class_name_for
-from bindgen.kotlin.names import KEYWORDS, Case, KotlinName, NameAllocator, kdoc_lines, kotlin_string_literal
+from bindgen.generate.kotlin.classname import class_name_for
+from bindgen.generate.kotlin.names import KEYWORDS, Case, KotlinName, NameAllocator, kdoc_lines, kotlin_string_literal
 
 
 def test_allocator_sequence() -> None:

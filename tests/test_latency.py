@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 import bindgen.cli.pipeline_cmds  # noqa: F401  (registers bench on app)
 from bindgen.cli.app import app
 from bindgen.errors import BindgenError
-from bindgen.latency import OP_PROFILE_NOTE, BenchOptions, bench, parse_threads, percentile, summarize
+from bindgen.host.latency import OP_PROFILE_NOTE, BenchOptions, bench, parse_threads, percentile, summarize
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bindgen.plan import (
+from bindgen.decide.plan import (
     BoxType,
     Cast,
     InputRole,
@@ -14,8 +14,8 @@ from bindgen.plan import (
     Resize,
     build_plan,
 )
-from bindgen.tflite.model import DType
-from bindgen.tflite.reader import read_model
+from bindgen.read.tflite.model import DType
+from bindgen.read.tflite.reader import read_model
 from tests.kotlin_fixtures import annotated_model
 from tests.models import model_path
 

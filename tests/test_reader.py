@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bindgen.tflite.model import DType
-from bindgen.tflite.reader import read_model
+from bindgen.read.tflite.model import DType
+from bindgen.read.tflite.reader import read_model
 from tests import oracle
 from tests.cli_helpers import assert_one_line_error, bindgen
 from tests.models import NAMES, model_path, sidecar

@@ -1,4 +1,4 @@
-"""Regenerate bindgen/tflite/opnames.py from the TFLite schema of the installed TensorFlow.
+"""Regenerate bindgen/read/tflite/opnames.py from the TFLite schema of the installed TensorFlow.
 
 Run: .venv/bin/python tools/gen_opnames.py  (needs the 'convert' extra). The table is data
 (the BuiltinOperator enum of the TFLite schema), kept in the repo so `inspect` needs no TF.
@@ -19,4 +19,4 @@ lines = [
     "}",
     "",
 ]
-Path(__file__).resolve().parent.parent.joinpath("bindgen/tflite/opnames.py").write_text("\n".join(lines))
+Path(__file__).resolve().parent.parent.joinpath("bindgen/read/tflite/opnames.py").write_text("\n".join(lines))

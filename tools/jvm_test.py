@@ -1,7 +1,7 @@
 """Run generated Kotlin wrappers on the JVM and compare them with ``bindgen run`` (the host twin).
 
 What runs is real: models from the real TFLite converter (``tests.models.build``), annotated by
-``bindgen annotate``, wrappers rendered by ``bindgen.kotlin`` and compiled by kotlinc, the real
+``bindgen annotate``, wrappers rendered by ``bindgen.generate.kotlin`` and compiled by kotlinc, the real
 TFLite Support Library 0.4.4 and tensorflow-lite-api 2.16.1 Java, Android framework code from
 Robolectric (native graphics: real ``Bitmap``/``BitmapFactory``), and a real TFLite interpreter
 (TFLite 2.18 C API for linux-x86_64, plugged in as tensorflow-lite-api's application runtime by
@@ -141,8 +141,8 @@ def build_models(work: Path, cases: Sequence[Case] = CASES) -> dict[str, Path]:
 
 def render_wrappers(models: dict[str, Path], src: Path) -> dict[str, tuple[str, dict[int, str]]]:
     """Kotlin sources for each model; returns name → (wrapper class, output index → raw property)."""
-    from bindgen.kotlin.render import binding_for, render_binding
-    from bindgen.tflite.reader import read_model
+    from bindgen.generate.kotlin.render import binding_for, render_binding
+    from bindgen.read.tflite.reader import read_model
 
     classes: dict[str, tuple[str, dict[int, str]]] = {}
     for name, path in models.items():
@@ -161,7 +161,7 @@ def make_inputs(models: dict[str, Path], work: Path) -> dict[str, Path]:
     import numpy as np
     from PIL import Image
 
-    from bindgen.tflite.reader import read_model
+    from bindgen.read.tflite.reader import read_model
 
     inputs: dict[str, Path] = {}
     rng = np.random.default_rng(20261121)
@@ -219,9 +219,9 @@ def _snake(name: str) -> str:
 
 def _raw_outputs(model: Path, png: Path) -> dict[int, list[float]]:
     """The interpreter's raw outputs on the twin's own preprocessing of ``png``."""
+    from bindgen.decide.plan import InputRole, build_plan
     from bindgen.host import twin
-    from bindgen.plan import InputRole, build_plan
-    from bindgen.tflite.reader import read_model
+    from bindgen.read.tflite.reader import read_model
 
     np, interpreter_class, image_module = twin._imports()
     plan = build_plan(read_model(model))

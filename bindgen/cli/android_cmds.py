@@ -1,4 +1,4 @@
-"""``bindgen android-project``: a thin command over :mod:`bindgen.android.project`."""
+"""``bindgen android-project``: a thin command over :mod:`bindgen.generate.android.project`."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def android_project(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty output folder.")] = False,
     no_gradlew: Annotated[bool, typer.Option("--no-gradlew", help="Do not run `gradle wrapper`.")] = False,
 ) -> None:
-    from bindgen.android.project import generate
+    from bindgen.generate.android.project import generate
 
     result = generate(
         model,

@@ -21,9 +21,9 @@ def kotlin_cmd(
         typer.Option("--class-name", help="Class name (default: from the file name, as Android Studio)."),
     ] = None,
 ) -> None:
-    from bindgen.kotlin.render import render_wrapper
+    from bindgen.generate.kotlin.render import render_wrapper
     from bindgen.output import write_files
-    from bindgen.tflite.reader import read_model
+    from bindgen.read.tflite.reader import read_model
 
     files = render_wrapper(read_model(model), package, class_name)
     for path in write_files(out, files):

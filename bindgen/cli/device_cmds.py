@@ -23,7 +23,7 @@ def build_cmd(
         Path | None, typer.Option("--log", help="Full build log (default DIR/build/bindgen/gradle.log).")
     ] = None,
 ) -> None:
-    from bindgen import gradle
+    from bindgen.device import gradle
 
     with gradle.Display() as display:
         result = gradle.run(project_dir, task or [], display=display, offline=offline, log_file=log)
@@ -46,7 +46,7 @@ def test_cmd(
     ] = 600.0,
     offline: Annotated[bool, typer.Option("--offline", help="Pass --offline to Gradle.")] = False,
 ) -> None:
-    from bindgen import emulator, gradle
+    from bindgen.device import emulator, gradle
 
     if create_avd != (api is not None):
         raise BindgenError("--create-avd and --api N go together", exit_code=EXIT_BAD_INPUT)
@@ -69,7 +69,7 @@ def test_cmd(
 def doctor_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    from bindgen import doctor
+    from bindgen.device import doctor
 
     checks = doctor.run_checks()
     if as_json:

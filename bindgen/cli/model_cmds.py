@@ -22,8 +22,8 @@ def inspect_cmd(
         Path | None, typer.Option("--extract", help="Write the associated files (labels, vocab …) into DIR.")
     ] = None,
 ) -> None:
-    from bindgen import inspect
-    from bindgen.tflite.reader import read_model
+    from bindgen.read import inspect
+    from bindgen.read.tflite.reader import read_model
 
     description = read_model(model)
     if extract is not None:
@@ -80,7 +80,7 @@ def annotate_cmd(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    from bindgen.annotate.annotator import AnnotateRequest, annotate, init_spec, parse_kind
+    from bindgen.decide.annotate.annotator import AnnotateRequest, annotate, init_spec, parse_kind
 
     if init:
         typer.echo(init_spec(model), nl=False)

@@ -9,10 +9,10 @@ from typing import Annotated
 
 import typer
 
-from bindgen import convert as convert_mod
-from bindgen import latency
 from bindgen.cli.app import command, parse_numbers
 from bindgen.errors import BindgenError
+from bindgen.host import convert as convert_mod
+from bindgen.host import latency
 
 
 @command(

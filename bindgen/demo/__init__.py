@@ -26,7 +26,7 @@ PACKAGE = "dev.bindgen.demo"
 
 def annotate_demo_model(out: Path) -> Path:
     """Write the demo model, annotated from ``spec.toml``, to ``out``."""
-    from bindgen.annotate.annotator import AnnotateRequest, annotate
+    from bindgen.decide.annotate.annotator import AnnotateRequest, annotate
 
     annotate(AnnotateRequest(model=MODEL, out=out, spec=SPEC))
     return out
@@ -34,7 +34,7 @@ def annotate_demo_model(out: Path) -> Path:
 
 def demo_project(out_dir: Path, *, gradlew: bool = True, overwrite: bool = True) -> Path:
     """The demo model's Android project (``android-sample/`` is this, without the launcher)."""
-    from bindgen.android.project import generate_project
+    from bindgen.generate.android.project import generate_project
 
     with tempfile.TemporaryDirectory(prefix="bindgen-demo-") as scratch:
         model = annotate_demo_model(Path(scratch) / MODEL.name)
@@ -51,10 +51,10 @@ class DemoResult:
 
 
 def run_demo(out_dir: Path, console: Console, *, project: bool = True) -> DemoResult:
-    from bindgen.inspect import print_summary
-    from bindgen.kotlin.render import render_wrapper
+    from bindgen.generate.kotlin.render import render_wrapper
     from bindgen.output import write_files
-    from bindgen.tflite.reader import read_model
+    from bindgen.read.inspect import print_summary
+    from bindgen.read.tflite.reader import read_model
 
     if out_dir.exists() and not out_dir.is_dir():
         raise BindgenError("exists and is not a folder", where=out_dir)
@@ -77,7 +77,7 @@ def run_demo(out_dir: Path, console: Console, *, project: bool = True) -> DemoRe
 
     project_dir: Path | None = None
     if project:
-        from bindgen.android.project import generate_project
+        from bindgen.generate.android.project import generate_project
 
         console.rule("[bold]4. android-project[/bold]")
         project_dir = out_dir / "android"

@@ -1,5 +1,5 @@
 """The host twin: runs a model on this machine with exactly the processing plan the Kotlin wrapper
-uses (``bindgen.plan``), so ``bindgen run`` shows what the app will compute.
+uses (``bindgen.decide.plan``), so ``bindgen run`` shows what the app will compute.
 
 numpy, Pillow and ai-edge-litert are imported only inside :func:`run_model` (the ``run`` extra);
 nothing else in bindgen needs them.
@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bindgen.errors import EXIT_FAILED, BindgenError
-from bindgen.plan import (
+from bindgen.decide.plan import (
     BindingPlan,
     BoxType,
     Calibration,
@@ -31,8 +30,9 @@ from bindgen.plan import (
     ScoreTransformation,
     build_plan,
 )
-from bindgen.tflite.model import DType
-from bindgen.tflite.reader import read_model
+from bindgen.errors import EXIT_FAILED, BindgenError
+from bindgen.read.tflite.model import DType
+from bindgen.read.tflite.reader import read_model
 
 __all__ = ["calibrate", "run_model"]
 

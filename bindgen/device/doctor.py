@@ -9,7 +9,7 @@ import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bindgen import sdk
+from bindgen.device import sdk
 
 
 @dataclass(frozen=True)

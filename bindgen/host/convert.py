@@ -32,7 +32,7 @@ from typing import Any
 
 from bindgen.errors import EXIT_FAILED, BindgenError
 from bindgen.output import write_atomic
-from bindgen.tflite.model import Model, Tensor
+from bindgen.read.tflite.model import Model, Tensor
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 #: The converter only needs a few hundred samples to calibrate ranges; more only costs time.
@@ -361,7 +361,7 @@ def _interpreter(content: bytes) -> Any:
 
 def _describe(content: bytes) -> Model:
     """bindgen's own reader over converted bytes (works for models no interpreter here can run)."""
-    from bindgen.tflite.reader import read_model
+    from bindgen.read.tflite.reader import read_model
 
     with tempfile.TemporaryDirectory(prefix="bindgen-convert-") as tmp:
         path = Path(tmp) / "model.tflite"
@@ -519,9 +519,9 @@ def _write_annotated(content: bytes, output: Path, labels: Path, norm: Normaliza
     The converted bytes go to a temporary file beside ``output`` that annotate reads and that is
     removed afterwards, so ``output`` is written once, by annotate, or not at all.
     """
-    from bindgen.annotate.annotator import AnnotateRequest, annotate
-    from bindgen.annotate.kinds import Kind, image_layout
-    from bindgen.tflite.reader import read_model
+    from bindgen.decide.annotate.annotator import AnnotateRequest, annotate
+    from bindgen.decide.annotate.kinds import Kind, image_layout
+    from bindgen.read.tflite.reader import read_model
 
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".unannotated.tflite", dir=output.parent)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from bindgen.kotlin.binding import KotlinBinding, build_binding
-from bindgen.kotlin.classname import checked_class_name, checked_package, class_name_for
+from bindgen.decide.plan import BindingPlan, build_plan
+from bindgen.generate.kotlin.binding import KotlinBinding, build_binding
+from bindgen.generate.kotlin.classname import checked_class_name, checked_package, class_name_for
+from bindgen.generate.templating import render
 from bindgen.output import GENERATED_NOTICE, GeneratedFile
-from bindgen.plan import BindingPlan, build_plan
-from bindgen.templating import render
-from bindgen.tflite.model import Model
+from bindgen.read.tflite.model import Model
 
 __all__ = ["binding_for", "render_binding", "render_wrapper"]
 

@@ -1,8 +1,8 @@
 """Everything the Kotlin templates need, decided: names, types and literals.
 
 ``build_binding(plan, package, class_name, model_asset)`` turns the language-neutral
-:class:`bindgen.plan.BindingPlan` into a frozen :class:`KotlinBinding`. Templates receive only
-this object: every identifier in it is a :class:`~bindgen.kotlin.names.KotlinName` from one
+:class:`bindgen.decide.plan.BindingPlan` into a frozen :class:`KotlinBinding`. Templates receive only
+this object: every identifier in it is a :class:`~bindgen.generate.kotlin.names.KotlinName` from one
 allocator per scope, every string literal is already escaped, every comment line is already
 neutralised. Other renderers (the Android sample project) code against it too:
 
@@ -22,14 +22,7 @@ import enum
 import math
 from dataclasses import dataclass
 
-from bindgen.kotlin.names import (
-    Case,
-    KotlinName,
-    NameAllocator,
-    kdoc_lines,
-    kotlin_string_literal,
-)
-from bindgen.plan import (
+from bindgen.decide.plan import (
     BindingPlan,
     BoxCoordinates,
     BoxType,
@@ -45,7 +38,14 @@ from bindgen.plan import (
     Resize,
     ScoreTransformation,
 )
-from bindgen.tflite.model import DType
+from bindgen.generate.kotlin.names import (
+    Case,
+    KotlinName,
+    NameAllocator,
+    kdoc_lines,
+    kotlin_string_literal,
+)
+from bindgen.read.tflite.model import DType
 
 __all__ = [
     "CLASS_MEMBERS",

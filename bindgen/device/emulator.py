@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bindgen import gradle, proc, sdk
+from bindgen.device import gradle, proc, sdk
 from bindgen.errors import EXIT_BAD_INPUT, EXIT_FAILED, BindgenError
 
 POLL_INTERVAL_S = 2.0

@@ -1,7 +1,7 @@
 """The one Jinja environment.
 
 Templates only lay out text. Names, literals and escaping are decided in Python (see
-``bindgen.kotlin.names``) and arrive in templates as ready-made strings; ``StrictUndefined``
+``bindgen.generate.kotlin.names``) and arrive in templates as ready-made strings; ``StrictUndefined``
 makes any typo fail loudly. Templates live in the top-level ``templates/`` folder, which the
 wheel ships as ``bindgen/templates``.
 """
@@ -19,7 +19,7 @@ def templates_dir() -> Path:
     packaged = Path(__file__).parent / "templates"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "templates"  # editable install / checkout
+    return Path(__file__).resolve().parents[2] / "templates"  # editable install / checkout
 
 
 @functools.cache

@@ -1,7 +1,7 @@
 """Finding the tools bindgen drives: the Android SDK and its tools, AVDs, the JDK, KVM, Gradle.
 
 Only looks at the file system and the environment (plus ``java -version`` through
-:mod:`bindgen.proc`); nothing here installs or changes anything. The SDK package names below are
+:mod:`bindgen.device.proc`); nothing here installs or changes anything. The SDK package names below are
 the ones the README tells users to install and the ones ``bindgen doctor`` suggests.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bindgen import proc
+from bindgen.device import proc
 from bindgen.errors import EXIT_BAD_INPUT, BindgenError
 
 #: API level of the platform and build tools the generated project compiles against.

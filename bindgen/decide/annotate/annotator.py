@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bindgen.annotate import spec as specfile
-from bindgen.annotate.kinds import (
+from bindgen.decide.annotate import spec as specfile
+from bindgen.decide.annotate.kinds import (
     Built,
     Calibration,
     Kind,
@@ -20,12 +20,12 @@ from bindgen.annotate.kinds import (
     build,
     image_layout,
 )
+from bindgen.decide.plan import file_lines
 from bindgen.errors import BindgenError
-from bindgen.metadata import codec
-from bindgen.plan import file_lines
-from bindgen.tflite.model import DType, Model, Tensor
-from bindgen.tflite.reader import ModelFile, describe
-from bindgen.tflite.writer import annotate_file
+from bindgen.read.metadata import codec
+from bindgen.read.tflite.model import DType, Model, Tensor
+from bindgen.read.tflite.reader import ModelFile, describe
+from bindgen.read.tflite.writer import annotate_file
 
 Json = dict[str, Any]
 TRANSFORMATIONS = ("IDENTITY", "LOG", "INVERSE_LOGISTIC")

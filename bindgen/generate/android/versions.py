@@ -52,7 +52,7 @@ def catalog_path() -> Path:
     packaged = Path(__file__).parent / "libs.versions.toml"
     if packaged.is_file():
         return packaged
-    return Path(__file__).resolve().parent.parent.parent / "gradle" / "libs.versions.toml"
+    return Path(__file__).resolve().parents[3] / "gradle" / "libs.versions.toml"
 
 
 def parse_version(text: str) -> tuple[int, ...]:

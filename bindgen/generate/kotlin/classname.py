@@ -13,7 +13,7 @@ import re
 from pathlib import PurePath
 
 from bindgen.errors import BindgenError
-from bindgen.kotlin.names import KEYWORDS, KotlinName
+from bindgen.generate.kotlin.names import KEYWORDS, KotlinName
 
 #: Top-level declarations of the shared helper file; a wrapper class may not take these names.
 PACKAGE_DECLARATIONS = frozenset({"BindgenSupport", "DetectionResult", "Segmentation"})

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bindgen.errors import BindgenError
-from bindgen.tflite.model import DType, Model, Tensor
+from bindgen.read.tflite.model import DType, Model, Tensor
 
 Json = dict[str, Any]
 

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bindgen.errors import BindgenError
-from bindgen.tflite.flatbuf import Table
-from bindgen.tflite.reader import FILE_IDENTIFIER, METADATA_NAME, ModelFile
+from bindgen.read.tflite.flatbuf import Table
+from bindgen.read.tflite.reader import FILE_IDENTIFIER, METADATA_NAME, ModelFile
 
 REGION_ALIGN = 64
 #: Model fields this writer knows: 0 version (uint) and offsets 1 operator_codes,

@@ -1,6 +1,6 @@
 """The immutable description of a ``.tflite`` file.
 
-Produced by :func:`bindgen.tflite.reader.read_model`; consumed by the processing plan, the
+Produced by :func:`bindgen.read.tflite.reader.read_model`; consumed by the processing plan, the
 renderers and ``inspect``. It knows nothing about Kotlin, Android or numpy.
 """
 

@@ -1,6 +1,6 @@
 """``bindgen android-project``: a complete Android Studio project around one model.
 
-Reader → plan → :class:`~bindgen.kotlin.binding.KotlinBinding` (the Kotlin engineer's naming,
+Reader → plan → :class:`~bindgen.generate.kotlin.binding.KotlinBinding` (the Kotlin engineer's naming,
 consumed as is) → :class:`AppSpec` (everything the app templates need, decided here) → a list of
 :class:`~bindgen.output.GeneratedFile` → one write. The output folder appears whole or not at
 all: files are written into a scratch sibling and renamed into place.
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bindgen.android import gradle_wrapper
-from bindgen.android.versions import AndroidVersions, load_versions
 from bindgen.errors import BindgenError
+from bindgen.generate.android import gradle_wrapper
+from bindgen.generate.android.versions import AndroidVersions, load_versions
+from bindgen.generate.templating import render
 from bindgen.output import GENERATED_NOTICE, GeneratedFile, write_files
-from bindgen.templating import render
 
 #: Relative tolerance / absolute tolerance of the device-vs-host check (raw output values).
 #: GPU/NNAPI are not compared: fp16 arithmetic there is allowed to differ more.
@@ -98,7 +98,7 @@ def default_names(model_path: Path) -> tuple[str, str, str]:
 
 
 def check_app_id(value: str, flag: str) -> str:
-    from bindgen.kotlin.names import KEYWORDS
+    from bindgen.generate.kotlin.names import KEYWORDS
 
     if not _APP_ID.match(value) or any(part in KEYWORDS for part in value.split(".")):
         raise BindgenError(
@@ -215,7 +215,7 @@ def sample_png(binding: Any, plan: Any, sample: Path | None) -> bytes:
     The device then skips the resize and both sides start from the same pixels (Android's and
     Pillow's bilinear resampling differ, so a resize would be compared, not the model).
     """
-    from bindgen.plan import Resize
+    from bindgen.decide.plan import Resize
 
     size = next(((s.width, s.height) for i in plan.inputs for s in i.steps if isinstance(s, Resize)), None)
     if sample is None:
@@ -287,7 +287,7 @@ def single_image_input(binding: Any) -> bool:
 
 
 def build_spec(binding: Any, plan: Any, app_id: str, app_name: str) -> AppSpec:
-    from bindgen.kotlin.names import kotlin_string_literal
+    from bindgen.generate.kotlin.names import kotlin_string_literal
 
     def title(text: str) -> tuple[str, str]:
         literal = kotlin_string_literal(text)
@@ -449,9 +449,9 @@ def generate(
     with_wrapper: bool = True,
 ) -> Generated:
     """Read the model, render the whole project, add the Gradle launcher, write it all at once."""
-    from bindgen.kotlin.render import binding_for, render_binding
-    from bindgen.plan import build_plan
-    from bindgen.tflite.reader import read_model
+    from bindgen.decide.plan import build_plan
+    from bindgen.generate.kotlin.render import binding_for, render_binding
+    from bindgen.read.tflite.reader import read_model
 
     model = read_model(model_path)  # a bad model is the first thing to report
     versions = load_versions()

@@ -1,6 +1,6 @@
 """``bindgen bench``: host latency and memory of ``.tflite`` models with ai-edge-litert.
 
-Each model is measured in a fresh Python subprocess (``python -m bindgen.latency``) so that one
+Each model is measured in a fresh Python subprocess (``python -m bindgen.host.latency``) so that one
 model's allocations never inflate the next one's peak memory, and the parent (typer, rich,
 matplotlib) is not counted. Peak memory is the kernel's own high-water mark (``VmHWM`` in
 ``/proc/self/status``; ``getrusage().ru_maxrss`` off Linux): exact, where sampling RSS can miss a
@@ -136,7 +136,7 @@ def _bench_in_subprocess(
     index: int, model: Path, options: BenchOptions, progress: Progress | None
 ) -> ModelBench:
     command = [
-        sys.executable, "-m", "bindgen.latency", str(model),
+        sys.executable, "-m", "bindgen.host.latency", str(model),
         "--threads", ",".join(str(t) for t in options.threads),
         "--runs", str(options.runs), "--warmup", str(options.warmup), "--seed", str(options.seed),
     ]
@@ -298,7 +298,7 @@ def measure(model: Path, threads: Sequence[int], runs: int, warmup: int, seed: i
 def _worker_main(argv: Sequence[str]) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m bindgen.latency")
+    parser = argparse.ArgumentParser(prog="python -m bindgen.host.latency")
     parser.add_argument("model", type=Path)
     parser.add_argument("--threads", default="1")
     parser.add_argument("--runs", type=int, default=50)
@@ -344,7 +344,7 @@ def render_table(results: Sequence[ModelBench]) -> Any:
     """A rich table: one row per model x thread count, models side by side for comparison."""
     from rich.table import Table
 
-    from bindgen.convert import human_size
+    from bindgen.host.convert import human_size
 
     table = Table(title=f"host latency, ms ({_runtime_version()})")
     table.add_column("model", overflow="fold")  # the one column that may wrap on a narrow terminal

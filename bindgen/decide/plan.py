@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bindgen.tflite.model import DType, Model, Tensor
+from bindgen.read.tflite.model import DType, Model, Tensor
 
 __all__ = [
     "BindingPlan",
@@ -249,7 +249,7 @@ def _pick_label_file(files: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | 
 
 
 def _read_text(model: Model, name: str) -> str:
-    from bindgen.tflite import reader
+    from bindgen.read.tflite import reader
 
     data: bytes
     if hasattr(reader, "read_associated_file"):

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.status import Status
 from rich.text import Text
 
-from bindgen import proc, sdk
+from bindgen.device import proc, sdk
 from bindgen.errors import EXIT_BAD_INPUT, EXIT_FAILED, BindgenError
 
 DEFAULT_TASKS = ("assembleDebug",)

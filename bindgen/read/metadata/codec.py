@@ -14,8 +14,8 @@ import mmap
 from typing import TYPE_CHECKING, Any
 
 from bindgen.errors import BindgenError
-from bindgen.metadata.schema import ENUMS, FILE_IDENTIFIER, ROOT, TABLES, UNIONS, Field
-from bindgen.tflite.flatbuf import Buf, Table, read_string
+from bindgen.read.metadata.schema import ENUMS, FILE_IDENTIFIER, ROOT, TABLES, UNIONS, Field
+from bindgen.read.tflite.flatbuf import Buf, Table, read_string
 
 if TYPE_CHECKING:  # the flatbuffers package imports numpy when present: keep it off the read path
     import flatbuffers

@@ -1,8 +1,8 @@
-"""``.tflite`` file -> :class:`bindgen.tflite.model.Model`.
+"""``.tflite`` file -> :class:`bindgen.read.tflite.model.Model`.
 
 The file is memory-mapped, never read whole: buffers are described by position only, so
 inspecting an 800 MB model touches a few pages. Every offset is bounds-checked by
-:mod:`bindgen.tflite.flatbuf`; anything malformed becomes a one-line ``BindgenError``.
+:mod:`bindgen.read.tflite.flatbuf`; anything malformed becomes a one-line ``BindgenError``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 from types import TracebackType
 
 from bindgen.errors import BindgenError
-from bindgen.metadata import codec
-from bindgen.tflite.flatbuf import Buf, PreadBuf, Table
-from bindgen.tflite.model import (
+from bindgen.read.metadata import codec
+from bindgen.read.tflite.flatbuf import Buf, PreadBuf, Table
+from bindgen.read.tflite.model import (
     AssociatedFile,
     Buffer,
     DType,
@@ -32,7 +32,7 @@ from bindgen.tflite.model import (
     Subgraph,
     Tensor,
 )
-from bindgen.tflite.opnames import BUILTIN_OPERATORS
+from bindgen.read.tflite.opnames import BUILTIN_OPERATORS
 
 FILE_IDENTIFIER = b"TFL3"
 METADATA_NAME = "TFLITE_METADATA"

@@ -13,8 +13,8 @@ from rich.table import Table as RichTable
 
 from bindgen.errors import BindgenError
 from bindgen.output import GeneratedFile, safe_relative, write_files
-from bindgen.tflite.model import Model, Quantization, Tensor
-from bindgen.tflite.reader import read_associated_file
+from bindgen.read.tflite.model import Model, Quantization, Tensor
+from bindgen.read.tflite.reader import read_associated_file
 
 
 def _quantization(q: Quantization | None) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bindgen import proc
+from bindgen.device import proc
 from bindgen.errors import EXIT_FAILED, BindgenError
 from bindgen.output import GeneratedFile
 
