@@ -38,6 +38,6 @@ bench: setup
 	  $(PY) "$$script" || { echo "make bench: $$script failed"; status=1; }; done; exit $$status
 
 # Generated wrappers run on the JVM (Robolectric + Support Library + a real TFLite interpreter) and
-# must equal `bindgen run`; see tools/jvm_test.py and tests/jvm/pom.xml.
+# must equal `bindgen run`; see tests/toolchain/jvm.py and tests/toolchain/java/pom.xml.
 jvm-test: setup
-	$(PY) -m tools.jvm_test
+	$(PY) -m tests.toolchain.jvm

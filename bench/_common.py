@@ -1,5 +1,5 @@
 """Shared bench helpers: the large models (built once by the real converter, cached by
-``tests.models.large_model``) and per-process wall/RSS measuring."""
+``tests.toolchain.models.large_model``) and per-process wall/RSS measuring."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.models import LARGE_WIDTH, large_model  # noqa: E402
+from tests.toolchain.models import LARGE_WIDTH, large_model  # noqa: E402
 
 CLASSES = LARGE_WIDTH
 

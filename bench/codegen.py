@@ -32,7 +32,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    from tests.kotlin_fixtures import annotated_model
+    from tests.toolchain.fixtures import annotated_model
 
     model = annotated_model("float_classifier")
     codegen = Path(oracle_python()).with_name("tflite_codegen")

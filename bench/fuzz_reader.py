@@ -1,6 +1,6 @@
 """Fuzz the model reader: mutated real models must give a model or ``BindgenError``, nothing else.
 
-Seeds are the real test models (``tests.models.NAMES``) plus annotated ones with metadata and an
+Seeds are the real test models (``tests.toolchain.models.NAMES``) plus annotated ones with metadata and an
 associated-file zip: three annotated by ``bindgen annotate`` (image classifier with labels, text
 classifier with vocab + labels, object detector) and one by the official tflite-support writer.
 Each case applies 1-4 seeded mutations to one seed (bit flips; overwrites with interesting u8/u16/
@@ -102,8 +102,8 @@ def _labels(directory: Path, name: str, count: int) -> Path:
 
 def annotated_seeds(directory: Path) -> list[Path]:
     """Models with metadata and a zip of associated files, written by bindgen and the official writer."""
-    from tests.models import model_path, sidecar, vocab_path
-    from tests.oracle import official_write
+    from tests.toolchain.models import model_path, sidecar, vocab_path
+    from tests.toolchain.oracle import official_write
 
     out: list[Path] = []
     image = directory / "float_classifier.bindgen.tflite"
@@ -129,7 +129,7 @@ def annotated_seeds(directory: Path) -> list[Path]:
 
 
 def load_seeds(directory: Path) -> list[Seed]:
-    from tests.models import NAMES, model_path
+    from tests.toolchain.models import NAMES, model_path
 
     paths = [model_path(name) for name in NAMES] + annotated_seeds(directory)
     seeds = []

@@ -1,12 +1,12 @@
 """Wrapper overhead on the JVM: generated ``process(Bitmap)`` vs the same job hand-written (goal ≤ 5%).
 
-Runs the ``make jvm-test`` suite (tools/jvm_test.py) with timing on, plus a heavier real model
+Runs the ``make jvm-test`` suite (tests/toolchain/jvm.py) with timing on, plus a heavier real model
 (MediaPipe's hand_landmark_full, 224x224, 5.5 MB) only here. Per model, the median of N interleaved
 runs of three things, same model and thread count:
 
 * ``process() ms``: the wrapper's ``process(Bitmap)`` and reading every ``Outputs`` property
   (Support Library preprocessing, inference, output decoding);
-* ``hand-written ms``: the fair baseline (tests/jvm/src/dev/bindgen/jvmtest/HandWritten.java):
+* ``hand-written ms``: the fair baseline (tests/toolchain/java/src/dev/bindgen/jvmtest/HandWritten.java):
   what an engineer writes with the same Support Library for the same job: TensorImage from the
   Bitmap, the same ImageProcessor ops, inference into preallocated outputs, the same decoding.
   The goal applies to this ratio;
@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tools.jvm_test import BENCH_CASES, CASES, HarnessError, run_suite
+from tests.toolchain.jvm import BENCH_CASES, CASES, HarnessError, run_suite
 
 GOAL = 0.05
 

@@ -1,4 +1,4 @@
-"""Shared fixtures. Toolchain ones first; see tests/toolchain.py and tests/oracle.py."""
+"""Shared fixtures. Toolchain ones first; see tests/toolchain/__init__.py and tests/toolchain/oracle.py."""
 
 from __future__ import annotations
 

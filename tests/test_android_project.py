@@ -179,8 +179,8 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]:
     """name → (project folder, package) for the demo model, a detector, a segmenter, a raw model."""
-    from tests.kotlin_fixtures import annotated_model
-    from tests.models import model_path
+    from tests.toolchain.fixtures import annotated_model
+    from tests.toolchain.models import model_path
 
     root = tmp_path_factory.mktemp("android")
     made = {"demo": (demo.demo_project(root / "demo", gradlew=False), "dev.bindgen.shapes")}
@@ -209,8 +209,8 @@ def _expected(folder: Path) -> dict[str, object]:
 def test_every_kotlin_source_of_the_four_projects_compiles_in_one_kotlinc_run_and_unit_tests_pass(
     projects: dict[str, tuple[Path, str]], tmp_path: Path
 ) -> None:
-    from tests.android_compile import kotlin_sources, r_source, run_unit_tests, unit_test_classes
     from tests.toolchain import compile_kotlin
+    from tests.toolchain.android import kotlin_sources, r_source, run_unit_tests, unit_test_classes
 
     sources: list[Path] = []
     for name, (folder, package) in projects.items():
@@ -235,8 +235,8 @@ def test_every_kotlin_source_of_the_four_projects_compiles_in_one_kotlinc_run_an
 
 @pytest.mark.slow
 def test_ktlint_reports_nothing_on_the_generated_kotlin(projects: dict[str, tuple[Path, str]]) -> None:
-    from tests.android_compile import kotlin_sources
     from tests.toolchain import run_ktlint
+    from tests.toolchain.android import kotlin_sources
 
     assert run_ktlint([p for folder, _ in projects.values() for p in kotlin_sources(folder)]) == []
 

@@ -17,9 +17,9 @@ import pytest
 
 from bindgen.read.metadata import codec
 from bindgen.read.tflite.reader import read_model
-from tests import oracle
-from tests.cli_helpers import REPO, assert_one_line_error, bindgen, sha256
-from tests.models import model_path, vocab_path
+from tests.toolchain import oracle
+from tests.toolchain.cli import REPO, assert_one_line_error, bindgen, sha256
+from tests.toolchain.models import model_path, vocab_path
 
 LABELS = {2: "negative\npositive\n", 3: "cat\ndog\nbird\n", 5: "circle\nsquare\ntriangle\nstar\ncross\n"}
 
@@ -111,7 +111,7 @@ def _cases(tmp: Path) -> dict[str, tuple[str, list[Any], str, dict[str, Any], st
 
 def _mediapipe(kind: str, model: Path) -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, "-m", "tests.models.run_mediapipe", kind, str(model)],
+        [sys.executable, "-m", "tests.toolchain.models.run_mediapipe", kind, str(model)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -642,7 +642,7 @@ def test_min_parser_version_follows_the_official_rules() -> None:
 
 
 def test_encode_decode_round_trip_on_every_real_metadata() -> None:
-    from tests.models.thirdparty import mediapipe_models
+    from tests.toolchain.models.thirdparty import mediapipe_models
 
     seen = 0
     for path in mediapipe_models().values():

@@ -57,7 +57,7 @@ def test_cases_are_reproducible() -> None:
 def test_a_non_bindgen_error_is_a_finding_with_a_reproducer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The detector itself works: a reader that raises something else is reported and saved."""
     fuzz = _load()
-    from tests.models import model_path
+    from tests.toolchain.models import model_path
 
     source = model_path("float_classifier")
     seeds = [fuzz.Seed(source.name, source.read_bytes(), [], source.stat().st_size)]
@@ -98,7 +98,7 @@ def test_corrupt_compressed_associated_file_is_a_bindgen_error(tmp_path: Path) -
 
 def _annotated_text_model(tmp_path: Path) -> tuple[Path, bytearray, int]:
     from bindgen.read.tflite.reader import read_model
-    from tests.models import model_path, sidecar, vocab_path
+    from tests.toolchain.models import model_path, sidecar, vocab_path
 
     labels = tmp_path / "labels.txt"
     labels.write_text("".join(f"l{i}\n" for i in range(sidecar("text_classifier")["labels"])), encoding="utf-8")

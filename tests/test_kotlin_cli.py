@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bindgen.cli import app
-from tests.models import model_path
+from tests.toolchain.models import model_path
 
 
 def _invoke(*args: str) -> tuple[int, str, str]:

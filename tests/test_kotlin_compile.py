@@ -10,8 +10,8 @@ import pytest
 from bindgen.generate.kotlin.render import render_wrapper
 from bindgen.output import GENERATED_NOTICE, write_files
 from bindgen.read.tflite.reader import read_model
-from tests.kotlin_fixtures import all_models
 from tests.toolchain import compile_kotlin, run_ktlint
+from tests.toolchain.fixtures import all_models
 
 pytestmark = pytest.mark.slow
 

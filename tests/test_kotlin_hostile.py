@@ -20,8 +20,8 @@ from bindgen.generate.kotlin.names import KEYWORDS
 from bindgen.generate.kotlin.render import render_wrapper
 from bindgen.output import write_files
 from bindgen.read.tflite.reader import read_model
-from tests.models import model_path
 from tests.toolchain import compile_kotlin, run_ktlint
+from tests.toolchain.models import model_path
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,6 @@
 """The test models are what they claim to be, and the official clients accept them.
 
-* Each model built by ``tests/models/build.py`` is checked with LiteRT's interpreter (not the
+* Each model built by ``tests/toolchain/models/build.py`` is checked with LiteRT's interpreter (not the
   TensorFlow that built it): dtypes, shapes, quantization, signatures, and outputs that make sense.
 * The classifier, detector, segmenter, text and audio models, once annotated by the official
   tflite-support writer (oracle venv, subprocess), run in MediaPipe Tasks (subprocess too, since
@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.models import NAMES, REPO, model_path, sidecar, vocab_path
-from tests.models.thirdparty import mediapipe_models
-from tests.oracle import official_write
+from tests.toolchain.models import NAMES, REPO, model_path, sidecar, vocab_path
+from tests.toolchain.models.thirdparty import mediapipe_models
+from tests.toolchain.oracle import official_write
 
 pytestmark = pytest.mark.slow
 
@@ -254,7 +254,7 @@ def test_official_annotation_runs_in_mediapipe(kind: str, name: str, labels: int
     annotated = _annotate_official(kind, name, labels, tmp_path)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
-        [sys.executable, "-m", "tests.models.run_mediapipe", kind, str(annotated)],
+        [sys.executable, "-m", "tests.toolchain.models.run_mediapipe", kind, str(annotated)],
         capture_output=True, text=True, check=False, cwd=REPO, env=env,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -282,7 +282,7 @@ def test_mediapipe_refuses_int8_image_input(tmp_path: Path) -> None:
     """The official writer annotates int8 I/O, but MediaPipe (like Android Studio) refuses it."""
     annotated = _annotate_official("image_classifier", "int8_io_classifier", 5, tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "tests.models.run_mediapipe", "image_classifier", str(annotated)],
+        [sys.executable, "-m", "tests.toolchain.models.run_mediapipe", "image_classifier", str(annotated)],
         capture_output=True, text=True, check=False, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert result.returncode != 0

@@ -16,8 +16,8 @@ from bindgen.decide.plan import (
 )
 from bindgen.read.tflite.model import DType
 from bindgen.read.tflite.reader import read_model
-from tests.kotlin_fixtures import annotated_model
-from tests.models import model_path
+from tests.toolchain.fixtures import annotated_model
+from tests.toolchain.models import model_path
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +73,7 @@ def test_no_metadata_is_raw() -> None:
 
 
 def test_image_output_annotated_by_bindgen() -> None:
-    from tests.kotlin_fixtures import image_to_image_model
+    from tests.toolchain.fixtures import image_to_image_model
 
     plan = build_plan(read_model(image_to_image_model()))
     assert plan.inputs[0].steps == (Resize(64, 64), Normalize((0.0,), (255.0,)), Cast(DType.FLOAT32))

@@ -11,10 +11,10 @@ import pytest
 
 from bindgen.read.tflite.model import DType
 from bindgen.read.tflite.reader import read_model
-from tests import oracle
-from tests.cli_helpers import assert_one_line_error, bindgen
-from tests.models import NAMES, model_path, sidecar
-from tests.models.thirdparty import mediapipe_models
+from tests.toolchain import oracle
+from tests.toolchain.cli import assert_one_line_error, bindgen
+from tests.toolchain.models import NAMES, model_path, sidecar
+from tests.toolchain.models.thirdparty import mediapipe_models
 
 
 def _inspect_json(path: Path) -> dict:

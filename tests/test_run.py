@@ -15,8 +15,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from bindgen.cli import app
-from tests.kotlin_fixtures import annotated_model
-from tests.oracle import task_library
+from tests.toolchain.fixtures import annotated_model
+from tests.toolchain.oracle import task_library
 
 pytestmark = pytest.mark.slow
 TOL = 1e-3
@@ -152,8 +152,8 @@ def test_segmenter_matches_task_library(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("transformation", ["LOG", "INVERSE_LOGISTIC", "IDENTITY"])
 def test_score_calibration_matches_task_library(transformation: str, tmp_path: Path) -> None:
-    from tests.models import model_path
-    from tests.oracle import official_write
+    from tests.toolchain.models import model_path
+    from tests.toolchain.oracle import official_write
 
     labels = tmp_path / "labels.txt"
     labels.write_text("".join(f"class_{i}\n" for i in range(5)), encoding="utf-8")

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import oracle, toolchain
-from tools import fetch_jars
+from tests import toolchain
+from tests.toolchain import jars as fetch_jars
+from tests.toolchain import oracle
 
 pytestmark = pytest.mark.slow
 

@@ -38,7 +38,7 @@ PACKAGE = "com.example.golden"
 
 
 def model_paths() -> dict[str, Path]:
-    from tests.kotlin_fixtures import all_models
+    from tests.toolchain.fixtures import all_models
 
     models = all_models()
     return {name: models[name] for name in KOTLIN_MODELS}

@@ -87,10 +87,10 @@ node() {
 }
 
 jars() {
-  local h; h=$(hash_of jars gradle/libs.versions.toml tools/fetch_jars.py)
+  local h; h=$(hash_of jars gradle/libs.versions.toml tests/toolchain/jars.py)
   fresh jars "$h" .tools/jars/classpath.txt && return 0
   echo "setup: .tools/jars (Maven Central, versions from gradle/libs.versions.toml)"
-  "$PYTHON" tools/fetch_jars.py
+  "$PYTHON" -m tests.toolchain.jars
   stamp jars "$h"
 }
 

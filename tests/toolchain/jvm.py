@@ -1,11 +1,11 @@
 """Run generated Kotlin wrappers on the JVM and compare them with ``bindgen run`` (the host twin).
 
-What runs is real: models from the real TFLite converter (``tests.models.build``), annotated by
+What runs is real: models from the real TFLite converter (``tests.toolchain.models.build``), annotated by
 ``bindgen annotate``, wrappers rendered by ``bindgen.generate.kotlin`` and compiled by kotlinc, the real
 TFLite Support Library 0.4.4 and tensorflow-lite-api 2.16.1 Java, Android framework code from
 Robolectric (native graphics: real ``Bitmap``/``BitmapFactory``), and a real TFLite interpreter
 (TFLite 2.18 C API for linux-x86_64, plugged in as tensorflow-lite-api's application runtime by
-``tests/jvm/src/org/tensorflow/lite/InterpreterFactoryImpl.java``). See ``tests/jvm/pom.xml``.
+``tests/toolchain/java/src/org/tensorflow/lite/InterpreterFactoryImpl.java``). See ``tests/toolchain/java/pom.xml``.
 
 For each model the wrapper's ``process(Bitmap)`` is compared with ``bindgen.host.twin.run_model``
 on the same PNG (sized to the model input, so both sides skip resizing):
@@ -18,7 +18,7 @@ on the same PNG (sized to the model input, so both sides skip resizing):
 Prints one line ``jvm: N models, max |diff| X`` and exits 0, or names every mismatch and exits 1.
 ``bench/wrapper_overhead.py`` reuses :func:`run_suite` with timing on.
 
-Usage: python -m tools.jvm_test [--work DIR]
+Usage: python -m tests.toolchain.jvm [--work DIR]
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-JVM_DIR = REPO / "tests" / "jvm"
+REPO = Path(__file__).resolve().parents[2]
+JVM_DIR = REPO / "tests" / "toolchain" / "java"
 LIB_DIR = REPO / ".tools" / "jvm-test"
 KOTLINC = REPO / ".tools" / "node" / "node_modules" / "kotlin-compiler" / "bin" / "kotlinc"
 KOTLIN_STDLIB = KOTLINC.parent.parent / "lib" / "kotlin-stdlib.jar"
@@ -56,13 +56,13 @@ JAVA_OPTS = (
 
 @dataclass(frozen=True)
 class Case:
-    """One model of the suite: a name in ``tests.models.build`` and how to annotate it."""
+    """One model of the suite: a name in ``tests.toolchain.models.build`` and how to annotate it."""
 
     name: str
     kind: str
     labels: tuple[str, ...]
-    #: A MediaPipe 0.10.21 model (``tests.models.thirdparty`` key), used as shipped with its own
-    #: metadata, instead of a ``tests.models.build`` model annotated here.
+    #: A MediaPipe 0.10.21 model (``tests.toolchain.models.thirdparty`` key), used as shipped with its own
+    #: metadata, instead of a ``tests.toolchain.models.build`` model annotated here.
     mediapipe: str = ""
 
 
@@ -116,12 +116,12 @@ def build_models(work: Path, cases: Sequence[Case] = CASES) -> dict[str, Path]:
     """Real converter output, then ``bindgen annotate`` (labels, mean/std 127.5)."""
     raw = work / "raw"
     raw.mkdir(parents=True, exist_ok=True)
-    _run([sys.executable, "-m", "tests.models.build", str(raw), *(c.name for c in cases if not c.mediapipe)],
-         "tests.models.build", cwd=REPO)
+    _run([sys.executable, "-m", "tests.toolchain.models.build", str(raw), *(c.name for c in cases if not c.mediapipe)],
+         "tests.toolchain.models.build", cwd=REPO)
     out: dict[str, Path] = {}
     for case in cases:
         if case.mediapipe:
-            from tests.models.thirdparty import mediapipe_models
+            from tests.toolchain.models.thirdparty import mediapipe_models
 
             model = work / "assets" / f"{case.name}.tflite"
             model.parent.mkdir(exist_ok=True)
@@ -192,7 +192,7 @@ def compile_all(src: Path, classes: Path, jars: list[Path]) -> str:
          "kotlinc (generated wrappers)")
     java = sorted(str(p) for p in (JVM_DIR / "src").rglob("*.java"))
     _run(["javac", "-nowarn", "-d", str(classes), "-cp", f"{classpath}{os.pathsep}{classes}", *java],
-         "javac (tests/jvm driver and host runtime)")
+         "javac (tests/toolchain/java driver and host runtime)")
     return os.pathsep.join([str(classes), classpath, str(KOTLIN_STDLIB)])
 
 

@@ -3,7 +3,7 @@
 A subprocess of the tests, because importing ``mediapipe.tasks.python`` also imports TensorFlow
 (via ``mediapipe.tasks.python.core.optional_dependencies``), which must stay out of pytest::
 
-    python -m tests.models.run_mediapipe KIND MODEL
+    python -m tests.toolchain.models.run_mediapipe KIND MODEL
 """
 
 from __future__ import annotations

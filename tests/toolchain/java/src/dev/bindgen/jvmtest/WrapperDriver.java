@@ -32,7 +32,7 @@ import org.tensorflow.lite.support.tensorbuffer.TensorBuffer;
 
 /**
  * Runs generated wrappers inside Robolectric (real Android framework code, native graphics) and
- * writes what their {@code process(Bitmap)} returned as JSON, for tools/jvm_test.py to compare
+ * writes what their {@code process(Bitmap)} returned as JSON, for tests/toolchain/jvm.py to compare
  * with {@code bindgen run}.
  *
  * <p>System properties: {@code bindgen.jvm.cases}, a file with one case per line,

@@ -1,6 +1,6 @@
 """Official tflite-support 0.4.4 behaviour, as JSON. Runs INSIDE the oracle venv (.tools/oracle).
 
-Called by tests/oracle.py as ``python run.py OPERATION`` with the operation's arguments as a JSON
+Called by tests/toolchain/oracle.py as ``python run.py OPERATION`` with the operation's arguments as a JSON
 object on stdin. Prints one JSON document on stdout. A failure of the official code is reported as
 ``{"error": "<ExceptionType>", "message": "..."}`` with exit code 3, so tests can assert on what
 the official tool refuses; anything else non-zero is a bug in this script or the venv.

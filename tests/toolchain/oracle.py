@@ -1,6 +1,6 @@
 """The official tflite-support 0.4.4 as a test oracle, called across a process boundary.
 
-Each function runs ``tests/oracle/run.py`` with the oracle venv's python (tflite-support cannot
+Each function runs ``tests/toolchain/oracle_run.py`` with the oracle venv's python (tflite-support cannot
 share a process with TensorFlow >= 2.14) and returns its plain JSON answer. When the official
 code refuses the input, :class:`OracleError` carries its exception type and message.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from tests.toolchain import oracle_python, repo_root
 
-_SCRIPT = repo_root() / "tests" / "oracle" / "run.py"
+_SCRIPT = repo_root() / "tests" / "toolchain" / "oracle_run.py"
 _REFUSED = 3
 
 

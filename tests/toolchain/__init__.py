@@ -20,7 +20,7 @@ KOTLINC_JAVA_OPTS = "-Xmx1g -XX:TieredStopAtLevel=1"
 
 
 def repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 def _tools() -> Path:

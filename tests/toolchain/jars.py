@@ -6,7 +6,7 @@ of Maven Central through ``~/.m2``, turns each AAR into its ``classes.jar``, and
 ``classpath.txt`` with one absolute jar path per line. The output directory is replaced only
 when everything succeeded.
 
-Usage: python -m tools.fetch_jars [--catalog PATH] [--out DIR]
+Usage: python -m tests.toolchain.jars [--catalog PATH] [--out DIR]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 # Catalog keys of the compile classpath, with the packaging each artifact is published in.
 # (Other catalog entries, e.g. the Android Gradle plugin, live on Google's Maven and are not

@@ -4,7 +4,7 @@
 
 Run in a separate process (TensorFlow must never be imported into pytest's process)::
 
-    python -m tests.models.build OUT_DIR [name ...]
+    python -m tests.toolchain.models.build OUT_DIR [name ...]
 
 Every model is unannotated (no TFLITE_METADATA) and gets a sidecar ``<name>.json`` that records
 what the converter actually produced (read back with the TFLite interpreter), so tests compare
@@ -28,7 +28,7 @@ os.environ.setdefault("TF_DETERMINISTIC_OPS", "1")
 import numpy as np
 import tensorflow as tf
 
-from tests.models import LARGE_WIDTH
+from tests.toolchain.models import LARGE_WIDTH
 
 SEED = 1234
 TEXT_LEN = 32
@@ -483,7 +483,7 @@ def build(out_dir: Path, names: list[str]) -> None:
 
 def main(argv: list[str]) -> int:
     if not argv:
-        print("usage: python -m tests.models.build OUT_DIR [name ...]", file=sys.stderr)
+        print("usage: python -m tests.toolchain.models.build OUT_DIR [name ...]", file=sys.stderr)
         return 2
     names = argv[1:] or list(BUILDERS)
     unknown = [n for n in names if n not in BUILDERS]

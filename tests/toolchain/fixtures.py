@@ -1,6 +1,6 @@
 """Annotated test models for the Kotlin wrapper and host-twin tests.
 
-The real converter's models (``tests.models``) are annotated with the official tflite-support
+The real converter's models (``tests.toolchain.models``) are annotated with the official tflite-support
 writers (oracle venv, subprocess), so the metadata is exactly what the Task Library expects.
 """
 
@@ -10,9 +10,9 @@ import functools
 import shutil
 from pathlib import Path
 
-from tests.models import model_path, sidecar
-from tests.models.thirdparty import mediapipe_models
-from tests.oracle import official_write
+from tests.toolchain.models import model_path, sidecar
+from tests.toolchain.models.thirdparty import mediapipe_models
+from tests.toolchain.oracle import official_write
 
 CACHE = Path.home() / ".cache" / "bindgen" / "annotated-kotlin"
 

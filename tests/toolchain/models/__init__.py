@@ -2,7 +2,7 @@
 
 ``model_path("float_classifier")`` returns the path of a ``.tflite`` built by the real converter;
 ``sidecar(name)`` returns what TensorFlow's interpreter says about it. TensorFlow itself is never
-imported here: the models are built by ``python -m tests.models.build`` in a subprocess, into
+imported here: the models are built by ``python -m tests.toolchain.models.build`` in a subprocess, into
 ``~/.cache/bindgen/models/<key>``, under a file lock so parallel test workers build only once.
 """
 
@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 BUILD_SCRIPT = Path(__file__).with_name("build.py")
 CACHE_ROOT = Path(os.environ.get("BINDGEN_CACHE", Path.home() / ".cache" / "bindgen"))
 
@@ -62,7 +62,7 @@ def cache_key() -> str:
 def _run_build(out_dir: Path, names: list[str]) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run(
-        [sys.executable, "-m", "tests.models.build", str(out_dir), *names],
+        [sys.executable, "-m", "tests.toolchain.models.build", str(out_dir), *names],
         cwd=REPO, env=env, capture_output=True, text=True, check=False,
     )
     if result.returncode != 0:
@@ -121,7 +121,7 @@ def large_model(megabytes: int) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.exists():
             code = (
-                "import sys; from tests.models.build import build_large; "
+                "import sys; from tests.toolchain.models.build import build_large; "
                 "build_large(sys.argv[1], int(sys.argv[2]))"
             )
             env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
