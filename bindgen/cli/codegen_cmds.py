@@ -33,13 +33,22 @@ def kotlin_cmd(
 @command("run", help="Run a model on the host with the wrapper's exact pre/post-processing.")
 def run_cmd(
     model: Annotated[Path, typer.Argument(help="The .tflite file.")],
-    inputs: Annotated[list[str], typer.Argument(help="One file per input: PNG/JPEG for images, .npy otherwise.")],
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="One file per input: PNG/JPEG for images, 16-bit PCM .wav for audio, .npy otherwise; "
+            "for a text model (BERT or regex tokenizer metadata) one .txt file."
+        ),
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="Text for a text model, tokenized as the Task Library does.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help='Print {"outputs": {name: value}}.')] = False,
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, help="Keep the K best classes/detections.")] = None,
 ) -> None:
     from bindgen.host.twin import run_model
 
-    result = run_model(model, inputs, top_k)
+    result = run_model(model, inputs or [], top_k, text)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return

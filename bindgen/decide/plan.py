@@ -13,6 +13,11 @@ Metadata is read the way the TFLite Task Library and MediaPipe Tasks read it:
 * labels: the first ``TENSOR_AXIS_LABELS`` file without a locale (else the first one); for a
   detector's class tensor ``TENSOR_VALUE_LABELS`` (else axis labels);
 * score calibration: a ``TENSOR_AXIS_SCORE_CALIBRATION`` file plus ``ScoreCalibrationOptions``;
+* text: a ``BertTokenizerOptions`` subgraph process unit with three int32 ``[1, L]`` inputs (found
+  by the metadata names "ids", "mask", "segment_ids", else tensor order ids, segment ids, mask,
+  as ``bert_utils.cc`` does), or a ``RegexTokenizerOptions`` unit on the one int32 input
+  (``NLClassifier``): :class:`TextInput`; SentencePiece is not supported (raw tensors stay);
+* audio: ``AudioProperties`` on a float32 input (``AudioClassifier``): :class:`AudioFormat`;
 * detectors: four outputs whose metadata has ``BoundingBoxProperties`` (locations), and the
   classes/scores/count found by the tensor names MediaPipe expects ("location", "category",
   "score", "number of detections") or, failing that, by the TFLite_Detection_PostProcess order.
@@ -30,6 +35,7 @@ from typing import Any
 from bindgen.read.tflite.model import DType, Model, Tensor
 
 __all__ = [
+    "AudioFormat",
     "BindingPlan",
     "BoundingBox",
     "BoxCoordinates",
@@ -48,6 +54,8 @@ __all__ = [
     "Resize",
     "ScoreTransformation",
     "Sigmoid",
+    "TextInput",
+    "Tokenizer",
     "build_plan",
 ]
 
@@ -182,6 +190,43 @@ class DetectionGroup:
     score_threshold: float | None
 
 
+class Tokenizer(enum.Enum):
+    BERT = "bert"  # WordPiece, BertNLClassifier
+    REGEX = "regex"  # delimiter regex + "token id" vocabulary, NLClassifier
+
+
+@dataclass(frozen=True)
+class TextInput:
+    """How ``process(text)`` fills the inputs, exactly as the Task Library's text classifiers do.
+
+    BERT (``bert_preprocessor.cc``): ASCII lower-casing, split on whitespace, keep each punctuation
+    or CJK character as its own token, greedy longest-match WordPiece ("##" suffixes, a token over
+    100 bytes or with no match becomes "[UNK]"), ``[CLS] tokens… [SEP]`` truncated to
+    ``max_length``, ids padded with 0, mask 1 on real tokens, segment ids 0.
+
+    Regex (``regex_preprocessor.cc``): tokens are the text between matches of ``pattern`` (no case
+    change); ``<START>`` first when the vocabulary has it, unknown words ``<UNKNOWN>``, truncated to
+    ``max_length`` and padded with ``<PAD>``.
+    """
+
+    tokenizer: Tokenizer
+    vocab_file: str
+    max_length: int
+    ids: int  # index into BindingPlan.inputs
+    mask: int | None = None  # BERT only
+    segment_ids: int | None = None  # BERT only
+    pattern: str = ""  # regex only (the metadata's delim_regex_pattern)
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    """``AudioProperties``: the input holds ``samples`` interleaved float values in [-1, 1]."""
+
+    sample_rate: int
+    channels: int
+    samples: int  # every value of the input tensor (frames × channels)
+
+
 @dataclass(frozen=True)
 class InputPlan:
     index: int  # position among the subgraph inputs
@@ -195,6 +240,7 @@ class InputPlan:
     width: int | None = None
     channels: int | None = None
     value_range: tuple[float, float] | None = None  # from metadata stats min/max
+    audio: AudioFormat | None = None  # AudioProperties on a float32 input
 
 
 @dataclass(frozen=True)
@@ -223,6 +269,7 @@ class BindingPlan:
     inputs: tuple[InputPlan, ...]
     outputs: tuple[OutputPlan, ...]
     detection_groups: tuple[DetectionGroup, ...] = field(default=())
+    text: TextInput | None = None  # process(text) when a tokenizer fills the inputs
 
 
 # --------------------------------------------------------------------------------------------
@@ -342,9 +389,12 @@ def _image_layout(tensor: Tensor) -> tuple[int, int, int] | None:
 def _input_plan(index: int, tensor: Tensor, meta: Mapping[str, Any] | None) -> InputPlan:
     name = str((meta or {}).get("name") or tensor.name)
     description = str((meta or {}).get("description") or "")
-    kind, _props = _content(meta)
+    kind, props = _content(meta)
     layout = _image_layout(tensor)
     value_range = _value_range(meta)
+    if kind == "AudioProperties" and tensor.dtype is DType.FLOAT32:
+        audio = _audio_format(props, tensor)
+        return InputPlan(index, tensor, name, description, InputRole.TENSOR, (), value_range=value_range, audio=audio)
     if kind != "ImageProperties" or layout is None or tensor.dtype not in _IMAGE_DTYPES:
         return InputPlan(index, tensor, name, description, InputRole.TENSOR, (), value_range=value_range)
     height, width, channels = layout
@@ -380,6 +430,44 @@ def _input_plan(index: int, tensor: Tensor, meta: Mapping[str, Any] | None) -> I
         channels,
         value_range,
     )
+
+
+def _audio_format(props: Mapping[str, Any], tensor: Tensor) -> AudioFormat | None:
+    rate, channels = int(props.get("sample_rate") or 0), int(props.get("channels") or 0)
+    samples = math.prod(tensor.shape)
+    if rate <= 0 or channels <= 0 or samples <= 0 or samples % channels:
+        return None  # the Task Library refuses such a model ("Missing audio format metadata")
+    return AudioFormat(rate, channels, samples)
+
+
+def _vocab_name(options: Mapping[str, Any]) -> str | None:
+    files = options.get("vocab_file") or ()
+    return str(files[0].get("name")) if files and files[0].get("name") else None
+
+
+def _text_input(sub_md: Mapping[str, Any], in_md: list[Any], inputs: tuple[InputPlan, ...]) -> TextInput | None:
+    """The tokenizer the Task Library would use for ``process(text)``, or None."""
+    int32_rank2 = [
+        i.tensor.dtype is DType.INT32 and len(i.tensor.shape) == 2 and i.tensor.shape[0] == 1 for i in inputs
+    ]
+    units = [u for u in sub_md.get("input_process_units") or () if u.get("options_type") == "BertTokenizerOptions"]
+    if units and len(inputs) == 3 and all(int32_rank2) and len({i.tensor.shape[1] for i in inputs}) == 1:
+        vocab = _vocab_name(units[0].get("options") or {})
+        names = [str((m or {}).get("name", "")) for m in in_md] if len(in_md) == 3 else []
+        order = [names.index(n) if n in names else -1 for n in ("ids", "segment_ids", "mask")]
+        ids, segment, mask = order if -1 not in order else [0, 1, 2]
+        length = inputs[0].tensor.shape[1]
+        if vocab and length >= 2:
+            return TextInput(Tokenizer.BERT, vocab, length, ids, mask=mask, segment_ids=segment)
+    if len(inputs) == 1 and inputs[0].tensor.dtype is DType.INT32 and in_md:
+        regex = _units(in_md[0], "RegexTokenizerOptions")
+        shape = inputs[0].tensor.shape
+        if regex and len(shape) in (1, 2) and (len(shape) == 1 or shape[0] == 1):
+            vocab = _vocab_name(regex[0])
+            pattern = regex[0].get("delim_regex_pattern")
+            if vocab and pattern:
+                return TextInput(Tokenizer.REGEX, vocab, shape[-1], 0, pattern=str(pattern))
+    return None
 
 
 _IMAGE_DTYPES = (DType.FLOAT32, DType.UINT8, DType.INT8, DType.FLOAT16)
@@ -525,4 +613,5 @@ def build_plan(model: Model) -> BindingPlan:
         inputs=inputs,
         outputs=tuple(outputs),
         detection_groups=tuple(groups),
+        text=_text_input(sub_md, in_md, inputs),
     )

@@ -103,6 +103,49 @@ def _tensor_input(np: Any, plan: InputPlan, path: str) -> Any:
     return _cast(np, values, tensor.dtype).reshape(tensor.shape)
 
 
+def _audio_input(np: Any, plan: InputPlan, path: str) -> Any:
+    """A 16-bit PCM WAV file's first ``samples`` values as floats in [-1, 1) (``s / 32768``),
+    what the Task Library's ``TensorAudio.create_from_wav_file`` loads."""
+    import wave
+
+    audio = plan.audio
+    assert audio is not None
+    try:
+        with wave.open(path, "rb") as wav:
+            rate, channels, width = wav.getframerate(), wav.getnchannels(), wav.getsampwidth()
+            frames = wav.readframes(audio.samples // audio.channels)
+    except (OSError, EOFError, wave.Error) as error:
+        raise BindgenError(f"cannot read WAV: {error}", where=path) from None
+    if width != 2:
+        raise BindgenError(f"needs 16-bit PCM, the file has {8 * width}-bit samples", where=path)
+    if (rate, channels) != (audio.sample_rate, audio.channels):
+        raise BindgenError(
+            f"input {plan.name!r} needs {audio.sample_rate} Hz, {audio.channels} channel(s); "
+            f"the file has {rate} Hz, {channels}",
+            where=path,
+        )
+    values = np.frombuffer(frames, dtype="<i2").astype(np.float32) / np.float32(32768)
+    if values.size < audio.samples:
+        raise BindgenError(f"input {plan.name!r} needs {audio.samples} samples, the file has {values.size}", where=path)
+    return values.reshape(plan.tensor.shape)
+
+
+def _text_inputs(np: Any, plan: BindingPlan, model_path: str, text: str) -> dict[int, Any]:
+    """Token ids for every input of a text model, by input position."""
+    from bindgen.host.text import encode
+    from bindgen.read.tflite.reader import read_associated_file
+
+    assert plan.text is not None
+    vocabulary = read_associated_file(model_path, plan.text.vocab_file).decode("utf-8", errors="replace")
+    tokens = encode(text, plan.text, vocabulary)
+    values = {plan.text.ids: tokens.ids}
+    if plan.text.mask is not None:
+        values[plan.text.mask] = tokens.mask
+    if plan.text.segment_ids is not None:
+        values[plan.text.segment_ids] = tokens.segment_ids
+    return {i: np.asarray(v, dtype=np.int32).reshape(plan.inputs[i].tensor.shape) for i, v in values.items()}
+
+
 def calibrate(calibration: Calibration, index: int, score: float) -> float:
     """The Task Library's score calibration of class ``index`` (BindgenSupport.Calibration)."""
     sigmoid = calibration.sigmoids[index] if index < len(calibration.sigmoids) else None
@@ -178,19 +221,46 @@ def _detections(
     return result[:top_k] if top_k else result
 
 
-def run_plan(plan: BindingPlan, model_path: str, inputs: Sequence[str], top_k: int | None) -> dict[str, Any]:
-    """Execute ``plan`` on the host; returns ``{"outputs": {name: value}}`` (JSON-ready)."""
+def _read_text_file(path: str) -> str:
+    if not Path(path).is_file():
+        raise BindgenError("no such file", where=path)
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BindgenError(f"cannot read text: {error}", where=path) from None
+
+
+def run_plan(
+    plan: BindingPlan, model_path: str, inputs: Sequence[str], top_k: int | None, text: str | None = None
+) -> dict[str, Any]:
+    """Execute ``plan`` on the host; returns ``{"outputs": {name: value}}`` (JSON-ready).
+
+    A text model takes ``text`` (or one ``.txt`` file, read whole as UTF-8) instead of one file
+    per input; an audio input takes a 16-bit PCM ``.wav`` (or a ``.npy``).
+    """
     np, interpreter_class, image_module = _imports()
-    if len(inputs) != len(plan.inputs):
+    if text is not None and plan.text is None:
+        raise BindgenError("--text needs a model whose metadata has a BERT or regex tokenizer")
+    if plan.text is not None and text is None and len(inputs) == 1 and inputs[0].lower().endswith(".txt"):
+        text = _read_text_file(inputs[0])
+        inputs = []
+    if text is not None and inputs:
+        raise BindgenError("give either --text or input files, not both")
+    if text is None and len(inputs) != len(plan.inputs):
         names = ", ".join(repr(i.name) for i in plan.inputs)
         raise BindgenError(f"the model has {len(plan.inputs)} input(s) ({names}); {len(inputs)} given")
     interpreter = interpreter_class(model_path=model_path, num_threads=1)
     interpreter.allocate_tensors()
-    for plan_in, path in zip(plan.inputs, inputs, strict=True):
+    if text is not None:
+        for position, value in _text_inputs(np, plan, model_path, text).items():
+            interpreter.set_tensor(plan.inputs[position].tensor.index, value)
+    for plan_in, path in zip(plan.inputs, inputs, strict=False):
         if not Path(path).is_file():
             raise BindgenError("no such file", where=path)
         if plan_in.role is InputRole.IMAGE:
             value = _image_input(np, image_module, plan_in, path)
+        elif plan_in.audio is not None and path.lower().endswith(".wav"):
+            value = _audio_input(np, plan_in, path)
         else:
             value = _tensor_input(np, plan_in, path)
         interpreter.set_tensor(plan_in.tensor.index, value)
@@ -216,7 +286,10 @@ def run_plan(plan: BindingPlan, model_path: str, inputs: Sequence[str], top_k: i
     return {"outputs": outputs}
 
 
-def run_model(model_path: str | Path, inputs: Sequence[str], top_k: int | None = None) -> dict[str, Any]:
-    """Read ``model_path``, build its plan and run it on ``inputs`` (image files or ``.npy``)."""
+def run_model(
+    model_path: str | Path, inputs: Sequence[str], top_k: int | None = None, text: str | None = None
+) -> dict[str, Any]:
+    """Read ``model_path``, build its plan and run it on ``inputs`` (image files, ``.wav`` for
+    audio inputs, ``.npy``, or one ``.txt`` for text models) or on ``text``."""
     model = read_model(model_path)
-    return run_plan(build_plan(model), str(model_path), inputs, top_k)
+    return run_plan(build_plan(model), str(model_path), inputs, top_k, text)

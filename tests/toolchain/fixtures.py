@@ -10,7 +10,7 @@ import functools
 import shutil
 from pathlib import Path
 
-from tests.toolchain.models import model_path, sidecar
+from tests.toolchain.models import model_path, sidecar, vocab_path
 from tests.toolchain.models.thirdparty import mediapipe_models
 from tests.toolchain.oracle import official_write
 
@@ -24,6 +24,9 @@ ANNOTATED = {
     "detector": ("detector", "object_detector"),
     "segmenter": ("segmenter", "image_segmenter"),
     "calibrated_classifier": ("float_classifier", "image_classifier"),
+    "nl_classifier": ("text_classifier", "nl_classifier"),
+    "bert_classifier": ("bert_classifier", "bert_nl_classifier"),
+    "audio_classifier": ("audio_classifier", "audio_classifier"),
 }
 #: Score calibration for "calibrated_classifier": scale,slope,offset[,min]; a blank line = default.
 CALIBRATION = "0.9,2.0,-0.5\n1.0,1.5,0.1,0.15\n\n0.8,0.5,0.3,0.99\n1.0,3.0,-1.0"
@@ -56,9 +59,26 @@ def annotated_model(name: str) -> Path:
             calibration = out_dir / "calibration.csv"
             calibration.write_text(CALIBRATION, encoding="utf-8")
             extra = {"score_calibration_file": str(calibration), "score_transformation": "LOG", "default_score": 0.05}
-        official_write(kind, source, tmp, mean=[127.5], std=[127.5], label_files=[str(labels)], **extra)
+        official_write(kind, source, tmp, label_files=[str(labels)], **extra, **_writer_params(base, kind))
         shutil.move(tmp, target)
     return target
+
+
+def _writer_params(base: str, kind: str) -> dict[str, object]:
+    """What each official writer needs besides labels: normalization, a vocabulary, an audio format."""
+    if kind == "nl_classifier":
+        return {"vocab_file": str(vocab_path(base))}
+    if kind == "bert_nl_classifier":
+        # The converter orders the three inputs by name; the writer is told which is which.
+        return {
+            "vocab_file": str(vocab_path(base)),
+            "ids_name": "input_word_ids",
+            "mask_name": "input_mask",
+            "segment_name": "input_type_ids",
+        }
+    if kind == "audio_classifier":
+        return {"sample_rate": sidecar(base)["sample_rate"], "channels": sidecar(base)["channels"]}
+    return {"mean": [127.5], "std": [127.5]}
 
 
 IMAGE_TO_IMAGE_SPEC = """

@@ -97,6 +97,12 @@ def task_library(kind: str, model: Path, input: Path | str, **params: Any) -> di
     return result
 
 
+def task_library_texts(kind: str, model: Path, texts: list[str]) -> list[dict[str, Any]]:
+    """``task_library`` for nl_classifier / bert_nl_classifier on many texts in one process."""
+    result: list[dict[str, Any]] = _call("task_library_texts", kind=kind, model=str(model), texts=list(texts))
+    return result
+
+
 def official_codegen(model: Path, out_dir: Path, package: str, class_name: str) -> dict[str, Any]:
     """tflite-support's own Android Java generator (what the ``tflite_codegen`` script runs).
 

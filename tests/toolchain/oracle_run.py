@@ -187,6 +187,18 @@ def task_library(kind: str, model: str, data: str, params: dict[str, Any]) -> An
     raise ValueError(f"unknown task kind {kind!r}")
 
 
+def task_library_texts(kind: str, model: str, texts: list[str]) -> Any:
+    """One text classifier (nl_classifier / bert_nl_classifier) run on each of ``texts``."""
+    from tflite_support.task import core, text
+
+    base = core.BaseOptions(file_name=model, num_threads=1)
+    if kind == "nl_classifier":
+        classifier: Any = text.NLClassifier.create_from_options(text.NLClassifierOptions(base_options=base))
+    else:
+        classifier = text.BertNLClassifier.create_from_options(text.BertNLClassifierOptions(base_options=base))
+    return [_plain(classifier.classify(t)) for t in texts]
+
+
 def official_codegen(model: str, out_dir: str, package: str, class_name: str) -> Any:
     """Run tflite-support's own Android Java generator (the tflite_codegen tool) in-process."""
     from tensorflow_lite_support.codegen.python import _pywrap_codegen
@@ -212,6 +224,7 @@ OPERATIONS = {
     "displayer_associated_files": displayer_associated_files,
     "official_write": official_write,
     "task_library": task_library,
+    "task_library_texts": task_library_texts,
     "official_codegen": official_codegen,
 }
 
