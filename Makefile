@@ -41,3 +41,4 @@ bench: setup
 # must equal `bindgen run`; see tests/toolchain/jvm.py and tests/toolchain/java/pom.xml.
 jvm-test: setup
 	$(PY) -m tests.toolchain.jvm
+	$(PY) -m tests.toolchain.jvm_inputs

@@ -127,3 +127,32 @@ def test_run_cli_text_and_txt_file(tmp_path: Path) -> None:
     refused = bindgen("run", annotated_model("float_classifier"), "--text", "hello")
     assert refused.returncode == 2
     assert "tokenizer" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def _wrapper(name: str) -> str:
+    from bindgen.generate.kotlin.render import render_wrapper
+
+    files = render_wrapper(read_model(annotated_model(name)), "com.example.text")
+    return files[0].data().decode("utf-8")
+
+
+def test_wrapper_api_for_text_and_audio() -> None:
+    bert = _wrapper("bert_classifier")
+    assert "fun process(text: String): Outputs" in bert and "fun tokenize(text: String): TokenIds" in bert
+    assert "BindgenText.BertTokenizer(" in bert and '"bert_classifier.vocab.txt"' in bert
+    # ids, mask, segment ids reach the inputs in the model's order (ids, mask, segment_ids here)
+    order = [bert.index(f"BindgenText.intBuffer(tokens.{k})") for k in ("ids", "mask", "segmentIds")]
+    assert order == sorted(order)
+    regex = _wrapper("nl_classifier")
+    assert "BindgenText.RegexTokenizer(" in regex and "fun process(text: String): Outputs" in regex
+    audio = _wrapper("audio_classifier")
+    for api in (
+        "fun process(samples: FloatArray): Outputs",
+        "fun process(audio: TensorAudio): Outputs",
+        "fun createInputTensorAudio(): TensorAudio",
+        "fun createAudioRecord(): AudioRecord",
+        "val requiredInputBufferSize: Int = 15600",
+        ".setSampleRate(16000)",
+    ):
+        assert api in audio
+    assert "process(text" not in _wrapper("float_classifier") and "TensorAudio" not in _wrapper("float_classifier")

@@ -21,7 +21,8 @@ if str(REPO) not in sys.path:
 
 GOLDEN_KOTLIN = REPO / "tests" / "golden" / "kotlin"
 #: Representative models: float / uint8 / int8 I/O classifiers, detector, segmenter, raw multi-I/O,
-#: every dtype, and a third-party MediaPipe model carrying its own metadata.
+#: every dtype, regex-text, BERT and audio classifiers (typed text/audio inputs), and a third-party
+#: MediaPipe model carrying its own metadata.
 KOTLIN_MODELS = (
     "float_classifier",
     "uint8_classifier",
@@ -32,6 +33,9 @@ KOTLIN_MODELS = (
     "styled_image",
     "multi_io",
     "dtypes",
+    "nl_classifier",
+    "bert_classifier",
+    "audio_classifier",
     "mp_selfie_segmentation_selfie_segmentation",
 )
 PACKAGE = "com.example.golden"

@@ -38,6 +38,7 @@ from bindgen.decide.plan import (
     Resize,
     ScoreTransformation,
 )
+from bindgen.generate.kotlin.inputs import INPUT_MEMBERS, AudioBinding, TextBinding, audio_binding, text_binding
 from bindgen.generate.kotlin.names import (
     Case,
     KotlinName,
@@ -213,6 +214,8 @@ class KotlinBinding:
     detections: tuple[DetectionBinding, ...]
     fields: tuple[FieldBinding, ...]
     support_class: str = SUPPORT_FILE_CLASS
+    text: TextBinding | None = None  # process(text: String) for BERT / regex tokenizer metadata
+    audio: AudioBinding | None = None  # process(samples)/process(TensorAudio) for AudioProperties
 
     @property
     def has_image_input(self) -> bool:
@@ -220,8 +223,10 @@ class KotlinBinding:
 
     @property
     def needs_metadata_extractor(self) -> bool:
-        return any(o.labels_field or o.calibration_field for o in self.outputs) or any(
-            d.labels_field or d.calibration_field for d in self.detections
+        return (
+            any(o.labels_field or o.calibration_field for o in self.outputs)
+            or any(d.labels_field or d.calibration_field for d in self.detections)
+            or self.text is not None
         )
 
 
@@ -490,7 +495,7 @@ def build_binding(plan: BindingPlan, *, package: str, class_name: KotlinName, mo
     """Name everything in ``plan`` for Kotlin; the result is all a template may read."""
     # One allocator for the whole class: process() parameters, private fields and the inner
     # Outputs properties all live in scopes that see each other, so none may shadow another.
-    fields = NameAllocator(reserved=OUTPUTS_MEMBERS + CLASS_MEMBERS)
+    fields = NameAllocator(reserved=OUTPUTS_MEMBERS + CLASS_MEMBERS + INPUT_MEMBERS)
     params = props = fields
     no_md = not plan.has_metadata
     inputs = tuple(_input(p, params, fields, no_md) for p in plan.inputs)
@@ -529,6 +534,8 @@ def build_binding(plan: BindingPlan, *, package: str, class_name: KotlinName, mo
                 threshold_literal=_threshold_literal(group.score_threshold),
             )
         )
+    text = text_binding(plan, fields)
+    extra = (FieldBinding(text.tokenizer_field, text.tokenizer_type, text.tokenizer_init),) if text else ()
     return KotlinBinding(
         package=package,
         class_name=class_name,
@@ -539,7 +546,9 @@ def build_binding(plan: BindingPlan, *, package: str, class_name: KotlinName, mo
         inputs=inputs,
         outputs=outputs,
         detections=tuple(detections),
-        fields=_fields(plan, outputs, detections),
+        fields=_fields(plan, outputs, detections) + extra,
+        text=text,
+        audio=audio_binding(plan),
     )
 
 

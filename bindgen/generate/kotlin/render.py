@@ -7,6 +7,7 @@ from pathlib import PurePath
 from bindgen.decide.plan import BindingPlan, build_plan
 from bindgen.generate.kotlin.binding import KotlinBinding, build_binding
 from bindgen.generate.kotlin.classname import checked_class_name, checked_package, class_name_for
+from bindgen.generate.kotlin.inputs import input_imports
 from bindgen.generate.templating import render
 from bindgen.output import GENERATED_NOTICE, GeneratedFile
 from bindgen.read.tflite.model import Model
@@ -68,6 +69,7 @@ def _imports(b: KotlinBinding) -> list[str]:
         imports |= {"org.tensorflow.lite.support.image.TensorImage", "org.tensorflow.lite.DataType"}
     if b.needs_metadata_extractor:
         imports.add("org.tensorflow.lite.support.metadata.MetadataExtractor")
+    imports |= input_imports(b.text, b.audio)
 
     # ktlint's import-ordering: everything else first, then java.*, javax.*, kotlin.*, each sorted.
     def key(line: str) -> tuple[int, str]:
