@@ -21,7 +21,7 @@ from tests.toolchain import oracle
 from tests.toolchain.fixtures import annotated_model
 from tests.toolchain.models.probes import BERT_LEN, TEXTS, probe_model
 
-PROBES = {"regex_probe": "nl_classifier", "bert_probe": "bert_nl_classifier"}
+PROBES = {"regex_probe": "nl_classifier", "regex_probe_nostart": "nl_classifier", "bert_probe": "bert_nl_classifier"}
 
 
 def _task_library_values(kind: str, model: Path, texts: list[str]) -> list[list[int]]:
@@ -156,3 +156,13 @@ def test_wrapper_api_for_text_and_audio() -> None:
     ):
         assert api in audio
     assert "process(text" not in _wrapper("float_classifier") and "TensorAudio" not in _wrapper("float_classifier")
+
+
+def test_regex_vocabulary_line_without_id_is_refused() -> None:
+    """The Task Library crashes (SIGSEGV) on such a line, even a lone "\\r" of a CRLF blank line."""
+    from bindgen.errors import BindgenError
+    from bindgen.host.text import regex_vocabulary
+
+    assert regex_vocabulary("<PAD> 0\r\nfun 4\r\nfun 6\n\n") == {"<PAD>": 0, "fun": 6}
+    with pytest.raises(BindgenError, match="is not 'token id'"):
+        regex_vocabulary("<PAD> 0\r\n\r\n", "vocab.txt")

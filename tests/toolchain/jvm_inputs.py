@@ -44,7 +44,8 @@ from tests.toolchain.jvm import (
     render_wrappers,
 )
 
-TEXT_MODELS = {"regex_probe": "nl_classifier", "bert_probe": "bert_nl_classifier",
+TEXT_MODELS = {"regex_probe": "nl_classifier", "regex_probe_nostart": "nl_classifier",
+               "bert_probe": "bert_nl_classifier",
                "nl_classifier": "nl_classifier", "bert_classifier": "bert_nl_classifier"}  # fmt: skip
 AUDIO_MODELS = ("audio_classifier",)
 
@@ -53,7 +54,7 @@ def models() -> dict[str, Path]:
     from tests.toolchain.fixtures import annotated_model
     from tests.toolchain.models.probes import probe_model
 
-    found = {name: probe_model(name) for name in ("regex_probe", "bert_probe")}
+    found = {name: probe_model(name) for name in ("regex_probe", "regex_probe_nostart", "bert_probe")}
     found.update({name: annotated_model(name) for name in ("nl_classifier", "bert_classifier", *AUDIO_MODELS)})
     return found
 

@@ -2,10 +2,12 @@
 """Token probes: text models whose output *is* their input token ids, so the official Task Library
 shows which ids it fed (tflite-support exposes no tokenizer to Python).
 
-``regex_probe``: one int32 ``[1, REGEX_LEN]`` input, output ``float(ids)``; ``bert_probe``: three
-int32 ``[1, BERT_LEN]`` inputs, output ``float(concat(ids, mask, segment_ids))``. Each score the
-Task Library's NLClassifier / BertNLClassifier returns for class ``i`` is token value ``i``. The
-vocabularies hold the edge cases (case, accents, CJK, "##" pieces, apostrophes, <START>).
+``regex_probe`` (and ``regex_probe_nostart``, the same model with another vocabulary): one int32
+``[1, REGEX_LEN]`` input, output ``float(ids)``; ``bert_probe``: three int32 ``[1, BERT_LEN]``
+inputs, output ``float(concat(ids, mask, segment_ids))``. Each score the Task Library's
+NLClassifier / BertNLClassifier returns for class ``i`` is token value ``i``. The vocabularies
+hold the edge cases (case, accents, CJK, "##" pieces, apostrophes, <START> or none, CRLF lines,
+a repeated token).
 
 Built by the real converter in a subprocess (``python -m tests.toolchain.models.probes OUT``),
 annotated by the official writers (``probe_model``), cached by this file's hash.
@@ -38,6 +40,9 @@ BERT_VOCAB = "".join(
         "##s", "\u4e2d", "\u6587", "\u2026", "\u00bf", "\u00ab", "\u00bb", "?", "42", "_", "x", "r\u00e9sum\u00e9",
     )
 )  # fmt: skip
+#: The regex probe again with another vocabulary: no <START>, CRLF line ends, a repeated token.
+#: (A line without an id, even a lone "\\r", crashes the Task Library: SIGSEGV; bindgen refuses it.)
+REGEX_VOCAB_NO_START = "<PAD> 5\r\n<UNKNOWN> 1\r\nthe 2\r\nmovie 3\r\nfun 4\r\nfun 6\r\ncaf 7\r\n"
 #: Strings every tokenizer test runs: unicode, accents, punctuation, empty, longer than the sequence.
 TEXTS = (
     "",
@@ -113,9 +118,10 @@ def _build_and_annotate(target_dir: Path) -> None:
             raise RuntimeError(f"building the token probes failed:\n{done.stderr[-4000:]}")
         for probe, vocab, size, kind in (
             ("regex_probe", REGEX_VOCAB, REGEX_LEN, "nl_classifier"),
+            ("regex_probe_nostart", REGEX_VOCAB_NO_START, REGEX_LEN, "nl_classifier"),
             ("bert_probe", BERT_VOCAB, 3 * BERT_LEN, "bert_nl_classifier"),
         ):
-            (staging / f"{probe}_vocab.txt").write_text(vocab, encoding="utf-8")
+            (staging / f"{probe}_vocab.txt").write_bytes(vocab.encode("utf-8"))
             (staging / f"{probe}_labels.txt").write_text("".join(f"t{i}\n" for i in range(size)))
             params: dict[str, Any] = {
                 "vocab_file": staging / f"{probe}_vocab.txt",
@@ -123,7 +129,8 @@ def _build_and_annotate(target_dir: Path) -> None:
             }
             if kind == "bert_nl_classifier":
                 params.update(ids_name="input_word_ids", mask_name="input_mask", segment_name="input_type_ids")
-            official_write(kind, staging / f"{probe}.raw.tflite", staging / f"{probe}.tflite", **params)
+            raw = staging / f"{probe.removesuffix('_nostart')}.raw.tflite"
+            official_write(kind, raw, staging / f"{probe}.tflite", **params)
         (staging / "COMPLETE").write_text("ok\n")
         shutil.rmtree(target_dir, ignore_errors=True)
         staging.rename(target_dir)
