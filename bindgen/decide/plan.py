@@ -16,7 +16,8 @@ Metadata is read the way the TFLite Task Library and MediaPipe Tasks read it:
 * text: a ``BertTokenizerOptions`` subgraph process unit with three int32 ``[1, L]`` inputs (found
   by the metadata names "ids", "mask", "segment_ids", else tensor order ids, segment ids, mask,
   as ``bert_utils.cc`` does), or a ``RegexTokenizerOptions`` unit on the one int32 input
-  (``NLClassifier``): :class:`TextInput`; SentencePiece is not supported (raw tensors stay);
+  (``NLClassifier``): :class:`TextInput`; SentencePiece and dynamic-length BERT inputs are not
+  supported (raw tensors stay);
 * audio: ``AudioProperties`` on a float32 input (``AudioClassifier``): :class:`AudioFormat`;
 * detectors: four outputs whose metadata has ``BoundingBoxProperties`` (locations), and the
   classes/scores/count found by the tensor names MediaPipe expects ("location", "category",
