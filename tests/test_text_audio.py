@@ -7,9 +7,11 @@ BERT and audio classifiers annotated by the official writers (``tests.toolchain.
 
 from __future__ import annotations
 
+import copy
 import math
 import wave
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -166,3 +168,30 @@ def test_regex_vocabulary_line_without_id_is_refused() -> None:
     assert regex_vocabulary("<PAD> 0\r\nfun 4\r\nfun 6\n\n") == {"<PAD>": 0, "fun": 6}
     with pytest.raises(BindgenError, match="is not 'token id'"):
         regex_vocabulary("<PAD> 0\r\n\r\n", "vocab.txt")
+
+
+def test_plan_text_input_rules() -> None:
+    """BERT inputs by metadata name (else ids, segment ids, mask by position); dynamic length or a
+    missing vocabulary: no text input, the raw tensors stay."""
+    import dataclasses
+
+    model = read_model(annotated_model("bert_classifier"))
+    plan = build_plan(model)
+    assert plan.text is not None and (plan.text.ids, plan.text.mask, plan.text.segment_ids) == (0, 1, 2)
+    assert plan.text.max_length == 24 and plan.text.vocab_file == "bert_classifier.vocab.txt"
+
+    def with_metadata(metadata: Any, dynamic: bool = False) -> Any:
+        sub = model.main
+        inputs = tuple(dataclasses.replace(t, shape_signature=(1, -1)) if dynamic else t for t in sub.inputs)
+        subgraph = dataclasses.replace(sub, inputs=inputs)
+        return build_plan(dataclasses.replace(model, metadata=metadata, subgraphs=(subgraph, *model.subgraphs[1:])))
+
+    renamed = copy.deepcopy(model.metadata)
+    for meta, name in zip(renamed["subgraph_metadata"][0]["input_tensor_metadata"], ("a", "b", "c"), strict=True):
+        meta["name"] = name
+    by_position = with_metadata(renamed).text
+    assert by_position is not None and (by_position.ids, by_position.segment_ids, by_position.mask) == (0, 1, 2)
+    assert with_metadata(model.metadata, dynamic=True).text is None
+    no_vocab = copy.deepcopy(model.metadata)
+    no_vocab["subgraph_metadata"][0]["input_process_units"][0]["options"] = {}
+    assert with_metadata(no_vocab).text is None

@@ -451,8 +451,10 @@ def _text_input(sub_md: Mapping[str, Any], in_md: list[Any], inputs: tuple[Input
     int32_rank2 = [
         i.tensor.dtype is DType.INT32 and len(i.tensor.shape) == 2 and i.tensor.shape[0] == 1 for i in inputs
     ]
+    # The Task Library resizes dynamic BERT inputs to each text's length; the wrapper does not.
+    static = not any(i.tensor.is_dynamic for i in inputs)
     units = [u for u in sub_md.get("input_process_units") or () if u.get("options_type") == "BertTokenizerOptions"]
-    if units and len(inputs) == 3 and all(int32_rank2) and len({i.tensor.shape[1] for i in inputs}) == 1:
+    if units and len(inputs) == 3 and all(int32_rank2) and static and len({i.tensor.shape[1] for i in inputs}) == 1:
         vocab = _vocab_name(units[0].get("options") or {})
         names = [str((m or {}).get("name", "")) for m in in_md] if len(in_md) == 3 else []
         order = [names.index(n) if n in names else -1 for n in ("ids", "segment_ids", "mask")]
