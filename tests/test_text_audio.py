@@ -126,6 +126,8 @@ def test_run_cli_text_and_txt_file(tmp_path: Path) -> None:
     by_file = bindgen("run", model, text_file, "--json")
     assert by_option.returncode == 0, by_option.stderr
     assert by_option.stdout == by_file.stdout
+    missing = bindgen("run", model)
+    assert missing.returncode == 2 and "--text" in missing.stderr
     refused = bindgen("run", annotated_model("float_classifier"), "--text", "hello")
     assert refused.returncode == 2
     assert "tokenizer" in refused.stderr and "Traceback" not in refused.stderr

@@ -248,7 +248,8 @@ def run_plan(
         raise BindgenError("give either --text or input files, not both")
     if text is None and len(inputs) != len(plan.inputs):
         names = ", ".join(repr(i.name) for i in plan.inputs)
-        raise BindgenError(f"the model has {len(plan.inputs)} input(s) ({names}); {len(inputs)} given")
+        hint = '; a text model also takes --text "…" or one .txt file' if plan.text is not None else ""
+        raise BindgenError(f"the model has {len(plan.inputs)} input(s) ({names}); {len(inputs)} given{hint}")
     interpreter = interpreter_class(model_path=model_path, num_threads=1)
     interpreter.allocate_tensors()
     if text is not None:
