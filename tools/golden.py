@@ -4,9 +4,8 @@ Two golden sets, each checked by a test that regenerates it and fails on any dif
 
 - ``tests/golden/kotlin/<model>/…``: the Kotlin wrapper (and helper file) for each representative
   model, through the real CLI (``tests/test_golden.py``);
-- ``android-sample/``: the demo model's Android project, without the Gradle launcher (gradlew and
-  its jar depend on which ``gradle`` is installed; the README says how to add them)
-  (``tests/test_android_project.py``).
+- ``android-sample/``: the demo model's Android project with its Gradle launcher
+  (``tests/test_android_project.py``; the launcher files: ``tests/test_android_app.py``).
 """
 
 from __future__ import annotations
@@ -64,10 +63,26 @@ ANDROID_SAMPLE = REPO / "android-sample"
 
 
 def android_sample(out_dir: Path = ANDROID_SAMPLE) -> Path:
-    """Write the demo project into ``out_dir`` (replacing it)."""
-    from bindgen.demo import demo_project
+    """Write the demo project into ``out_dir`` (replacing it), with the Gradle launcher.
 
-    return demo_project(out_dir, gradlew=False, overwrite=True)
+    The launcher (``gradlew``, ``gradlew.bat``, the wrapper jar) comes from the machine's
+    ``gradle wrapper`` (Debian's 4.4.1 here, byte-identical run after run). On a machine without
+    a ``gradle`` the committed launcher files are kept as they are, so regenerating never drops them.
+    """
+    from bindgen.demo import demo_project
+    from bindgen.generate.android.gradle_wrapper import LAUNCHER_FILES, find_gradle
+    from bindgen.output import GeneratedFile, write_files
+
+    kept = [
+        GeneratedFile(rel, (out_dir / rel).read_bytes(), executable=executable)
+        for rel, executable in LAUNCHER_FILES
+        if (out_dir / rel).is_file()
+    ]
+    with_gradle = find_gradle() is not None
+    demo_project(out_dir, gradlew=with_gradle, overwrite=True)
+    if not with_gradle:
+        write_files(out_dir, kept)
+    return out_dir
 
 
 def main() -> int:

@@ -33,7 +33,7 @@ def annotate_demo_model(out: Path) -> Path:
 
 
 def demo_project(out_dir: Path, *, gradlew: bool = True, overwrite: bool = True) -> Path:
-    """The demo model's Android project (``android-sample/`` is this, without the launcher)."""
+    """The demo model's Android project (``android-sample/`` is this, with the launcher)."""
     from bindgen.generate.android.project import generate_project
 
     with tempfile.TemporaryDirectory(prefix="bindgen-demo-") as scratch:

@@ -36,7 +36,9 @@ class WrapperOutcome:
 
 def how_to_add(gradle_version: str) -> str:
     return (
-        f"run `gradle wrapper --gradle-version {gradle_version}` in the project with any Gradle, "
+        f"in an EMPTY folder run `gradle wrapper --gradle-version {gradle_version}` with any Gradle and "
+        "copy its gradlew, gradlew.bat and gradle/wrapper/gradle-wrapper.jar into the project "
+        "(in the project itself an old Gradle fails configuring the AGP 9 build), "
         "or open it in Android Studio (it reads gradle/wrapper/gradle-wrapper.properties)"
     )
 
