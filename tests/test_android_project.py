@@ -228,7 +228,7 @@ def test_every_kotlin_source_of_the_four_projects_compiles_in_one_kotlinc_run_an
         assert f"{pkg}/MainActivity.class" in classes and f"{pkg}/HostParityTest.class" in classes
     # The local unit tests (app/src/test) do not only compile: they run here, as `gradlew test` would.
     tests = [name for folder, _ in projects.values() for name in unit_test_classes(folder)]
-    assert len(tests) == len(projects), tests
+    assert len(tests) == 2 * len(projects), tests  # BindgenSupportTest, AppLogicTest
     output = run_unit_tests(tmp_path / "classes", tests)
     assert re.search(r"^OK \((\d+) tests\)", output, re.MULTILINE), output
 

@@ -294,3 +294,21 @@ def run_model(
     audio inputs, ``.npy``, or one ``.txt`` for text models) or on ``text``."""
     model = read_model(model_path)
     return run_plan(build_plan(model), str(model_path), inputs, top_k, text)
+
+
+def preprocessed_inputs(model_path: str | Path, inputs: Sequence[str]) -> list[list[float]]:
+    """The input tensors exactly as :func:`run_plan` feeds them to the interpreter, flattened.
+
+    The generated device test compares the wrapper's own preprocessing of the sample with these,
+    which catches a wrong normalization or channel order even where the outputs are saturated.
+    """
+    np, _, image_module = _imports()
+    plan = build_plan(read_model(model_path))
+    values = []
+    for plan_in, path in zip(plan.inputs, inputs, strict=True):
+        if plan_in.role is InputRole.IMAGE:
+            value = _image_input(np, image_module, plan_in, path)
+        else:
+            value = _tensor_input(np, plan_in, path)
+        values.append([float(x) for x in np.asarray(value, dtype=np.float64).ravel()])
+    return values

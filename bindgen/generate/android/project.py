@@ -30,6 +30,9 @@ from bindgen.output import GENERATED_NOTICE, GeneratedFile, write_files
 PARITY_ABS = 1e-3
 PARITY_REL = 1e-3
 EXPECTED_ASSET = "expected_outputs.json"
+#: The device test compares every INPUT_STRIDE-th value of a preprocessed input with the host's
+#: (a prime, so every channel and column is sampled; a few hundred values instead of all).
+INPUT_STRIDE = 97
 SAMPLE_IMAGE_ASSET = "sample.png"
 _APP_ID = re.compile(r"[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)+\Z")
 
@@ -56,6 +59,15 @@ class ParityCheck:
 
 
 @dataclass(frozen=True)
+class InputCheck:
+    """One preprocessed input the device test compares with the host's (image inputs)."""
+
+    key: str  # key in the expected-values asset: the process() parameter name
+    index: int  # the input's position (as in the host twin's input list)
+    expression: str  # Kotlin: the wrapper's preprocessing of ``bitmap``, as a FloatArray
+
+
+@dataclass(frozen=True)
 class AppInput:
     shape: str  # "1, 224, 224, 3"
     data_type: str  # DataType entry
@@ -77,6 +89,8 @@ class AppSpec:
     inputs: tuple[AppInput, ...]
     outputs: tuple[AppOutput, ...]
     parity: tuple[ParityCheck, ...]
+    input_checks: tuple[InputCheck, ...]
+    model_image_side: int  # the longest side of the model's image input (0: none)
 
 
 def android_string(text: str) -> str:
@@ -180,6 +194,15 @@ def parity_checks(binding: Any, plan: Any) -> tuple[ParityCheck, ...]:
     return tuple(checks)
 
 
+def input_checks(binding: Any) -> tuple[InputCheck, ...]:
+    """The image input as the wrapper preprocesses it (its ImageProcessor, internal for this)."""
+    if not single_image_input(binding):
+        return ()
+    (i,) = binding.inputs
+    expr = f"Flatten.tensor(model.{i.processor}.process(TensorImage.fromBitmap(bitmap)).tensorBuffer)"
+    return (InputCheck(str(i.name), 0, expr),)
+
+
 def _flat(value: Any) -> list[float]:
     if isinstance(value, list):
         return [x for v in value for x in _flat(v)]
@@ -240,16 +263,20 @@ def sample_png(binding: Any, plan: Any, sample: Path | None) -> bytes:
 
 
 def expected_outputs(
-    model_path: Path, checks: tuple[ParityCheck, ...], inputs: list[tuple[str, bytes]]
+    model_path: Path,
+    checks: tuple[ParityCheck, ...],
+    inputs: list[tuple[str, bytes]],
+    in_checks: tuple[InputCheck, ...] = (),
 ) -> dict[str, Any]:
     """The values ``bindgen run`` (the host twin) computes on the sample input, per parity check.
 
     The one place the host twin is called. Inputs are ``("png", bytes)`` or ``("npy", bytes)``.
-    Returns ``{"tolerance": …, "outputs": {key: [values]}}`` or, when the twin cannot run here
+    Returns ``{"tolerance": …, "outputs": {key: [values]}, "inputs": {key: {"stride": s, "values":
+    [every s-th value of the preprocessed input]}}}`` or, when the twin cannot run here
     (the ``run`` extra is not installed), ``{"tolerance": …, "unavailable": reason}``: the device
     test then fails with that reason instead of passing vacuously.
     """
-    from bindgen.host.twin import run_model
+    from bindgen.host.twin import preprocessed_inputs, run_model
 
     result: dict[str, Any] = {"tolerance": {"abs": PARITY_ABS, "rel": PARITY_REL}}
     with tempfile.TemporaryDirectory(prefix="bindgen-sample-") as scratch:
@@ -260,10 +287,15 @@ def expected_outputs(
             paths.append(str(path))
         try:
             host = run_model(model_path, paths)["outputs"]
+            fed = preprocessed_inputs(model_path, paths) if in_checks else []
         except BindgenError as error:
             result["unavailable"] = f"bindgen run could not compute the host values: {error.one_line()}"
             return result
     result["outputs"] = {c.key: _host_values(c.host_kind, host[c.host_name]) for c in checks}
+    if in_checks:
+        result["inputs"] = {
+            c.key: {"stride": INPUT_STRIDE, "values": fed[c.index][::INPUT_STRIDE]} for c in in_checks
+        }
     return result
 
 
@@ -287,6 +319,7 @@ def single_image_input(binding: Any) -> bool:
 
 
 def build_spec(binding: Any, plan: Any, app_id: str, app_name: str) -> AppSpec:
+    from bindgen.decide.plan import Resize
     from bindgen.generate.kotlin.names import kotlin_string_literal
 
     def title(text: str) -> tuple[str, str]:
@@ -335,6 +368,10 @@ def build_spec(binding: Any, plan: Any, app_id: str, app_name: str) -> AppSpec:
         inputs=inputs,
         outputs=tuple(outputs),
         parity=parity_checks(binding, plan),
+        input_checks=input_checks(binding),
+        model_image_side=max(
+            (max(s.width, s.height) for i in plan.inputs for s in i.steps if isinstance(s, Resize)), default=0
+        ),
     )
 
 
@@ -382,7 +419,7 @@ def render_project(
     files += [
         GeneratedFile(f"{src}/assets/sample_input_{i}.bin", data) for i, data in enumerate(sample_tensors)
     ]
-    for name in ("MainActivity", "Presenter", "SampleInput"):
+    for name in ("MainActivity", "Presenter", "SampleInput", "DecodeSize", "RunLabel", "PictureDecoder"):
         files.append(
             GeneratedFile(
                 f"{src}/kotlin/{pkg_dir}/{name}.kt", render(f"android/app/kotlin/{name}.kt.j2", **ctx)
@@ -395,12 +432,10 @@ def render_project(
                 render(f"android/app/androidTest/{name}.kt.j2", **ctx),
             )
         )
-    files.append(  # local unit tests (JVM, no device) of the wrapper's shared conversions
-        GeneratedFile(
-            f"app/src/test/kotlin/{pkg_dir}/BindgenSupportTest.kt",
-            render("android/app/test/BindgenSupportTest.kt.j2", **ctx),
+    for name in ("BindgenSupportTest", "AppLogicTest"):  # local unit tests (JVM, no device)
+        files.append(
+            GeneratedFile(f"app/src/test/kotlin/{pkg_dir}/{name}.kt", render(f"android/app/test/{name}.kt.j2", **ctx))
         )
-    )
     for generated in wrapper_files:
         files.append(GeneratedFile(f"{src}/kotlin/{generated.path}", generated.content))
     return files
@@ -484,7 +519,7 @@ def generate(
         model_bytes=model_path.read_bytes(),
         sample_image=image_bytes,
         sample_tensors=tensors,
-        expected=expected_outputs(model_path, spec.parity, host_inputs),
+        expected=expected_outputs(model_path, spec.parity, host_inputs, spec.input_checks),
         readme=readme,
     )
     message = "no Gradle launcher requested"
