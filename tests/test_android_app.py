@@ -58,3 +58,45 @@ def test_gradlew_starts_from_the_committed_files(tmp_path: Path) -> None:
     version = load_versions().gradle
     url = f"https://services.gradle.org/distributions/gradle-{version}-bin.zip"
     assert f"Downloading {url}" in output or f"Gradle {version}" in output, output
+
+
+# --- the device tests, run on the JVM -------------------------------------------------------------
+
+#: The demo wrapper's normalization, and a plausible bug: [0, 1] instead of [-1, 1].
+RIGHT_NORMALIZATION = "NormalizeOp(floatArrayOf(127.5f), floatArrayOf(127.5f))"
+WRONG_NORMALIZATION = "NormalizeOp(floatArrayOf(0f), floatArrayOf(255f))"
+
+
+@pytest.mark.slow
+def test_device_tests_pass_on_the_jvm_and_catch_a_wrong_normalization(tmp_path: Path) -> None:
+    """The demo project's androidTest classes run under Robolectric with a real interpreter.
+
+    The demo model's softmax is saturated, so its outputs are a weak check of preprocessing; the
+    preprocessed-input comparison names the wrong value directly (for this mutation the outputs
+    move past the tolerance too, on the classes near 0). The GPU and NNAPI cannot run here and are
+    requested without fallback, so their tests are skipped, never passed as a CPU run.
+    """
+    from bindgen import demo
+    from bindgen.generate.android import project
+    from tests.toolchain.device_tests import run_device_tests
+
+    good = demo.demo_project(tmp_path / "good", gradlew=False)
+    model = demo.annotate_demo_model(tmp_path / demo.MODEL.name)
+    bad = project.generate_project(
+        model, tmp_path / "bad", package="dev.bindgen.wrongnorm", sample_image=demo.SAMPLE, gradlew=False
+    ).out_dir
+    wrapper = next(bad.rglob("Shapes.kt"))
+    source = wrapper.read_text(encoding="utf-8")
+    assert RIGHT_NORMALIZATION in source, "the demo wrapper normalizes with mean/std 127.5"
+    wrapper.write_text(source.replace(RIGHT_NORMALIZATION, WRONG_NORMALIZATION), encoding="utf-8")
+
+    right, wrong = run_device_tests([(good, "dev.bindgen.shapes"), (bad, "dev.bindgen.wrongnorm")], tmp_path / "w")
+
+    assert right["HostParityTest.cpuPreprocessingMatchesHost"] == ("PASS", ""), right
+    assert right["HostParityTest.cpuMatchesHost"] == ("PASS", ""), right
+    assert right["DelegatesTest.cpu"] == ("PASS", ""), right
+    assert right["DelegatesTest.gpu"][0] == "SKIP", right  # no GPU here: skipped, never a CPU pass
+    assert right["DelegatesTest.nnapi"][0] == "SKIP", right
+    assert right["BenchmarkTest.latencyTable"] == ("PASS", ""), right
+    status, message = wrong["HostParityTest.cpuPreprocessingMatchesHost"]
+    assert status == "FAIL" and "input image[" in message, wrong
