@@ -100,3 +100,74 @@ def test_device_tests_pass_on_the_jvm_and_catch_a_wrong_normalization(tmp_path: 
     assert right["BenchmarkTest.latencyTable"] == ("PASS", ""), right
     status, message = wrong["HostParityTest.cpuPreprocessingMatchesHost"]
     assert status == "FAIL" and "input image[" in message, wrong
+
+
+# --- text and audio models ------------------------------------------------------------------------
+
+#: Stand-ins for the wrapper overloads the app calls on text and audio models (``process(text:
+#: String)``, ``process(samples: FloatArray)``), for compiling the app where the wrapper does not
+#: offer them yet. Extension functions: a member of the same signature wins over them.
+STUB = """package {package}
+
+@Suppress("UNUSED_PARAMETER")
+fun {cls}.process(text: String): {cls}.Outputs = error("stand-in")
+
+@Suppress("UNUSED_PARAMETER")
+fun {cls}.process(samples: FloatArray): {cls}.Outputs = error("stand-in")
+"""
+
+
+def _annotated(tmp: Path, name: str, kind: str, **extra: object) -> Path:
+    from bindgen.decide.annotate.annotator import AnnotateRequest, annotate
+    from bindgen.decide.annotate.kinds import Kind
+    from bindgen.read.tflite.reader import read_model
+    from tests.toolchain.models import model_path
+
+    source = model_path(name)
+    labels = tmp / f"{name}.labels.txt"
+    classes = read_model(source).main.outputs[0].shape[-1]
+    labels.write_text("".join(f"class {i}\n" for i in range(classes)), encoding="utf-8")
+    out = tmp / f"{name}.tflite"
+    annotate(AnnotateRequest(model=source, out=out, kind=Kind(kind), labels=labels, **extra))  # type: ignore[arg-type]
+    return out
+
+
+@pytest.mark.slow
+def test_text_and_audio_apps_offer_their_input_compile_and_their_unit_tests_pass(tmp_path: Path) -> None:
+    from bindgen.generate.android import project
+    from tests.toolchain import compile_kotlin, run_ktlint
+    from tests.toolchain.android import kotlin_sources, r_source, run_unit_tests, unit_test_classes
+    from tests.toolchain.models import vocab_path
+
+    text = _annotated(tmp_path, "text_classifier", "text-classifier", vocab=vocab_path("text_classifier"))
+    audio = _annotated(tmp_path, "audio_classifier", "audio-classifier", sample_rate=16000, channels=1)
+    sources: list[Path] = []
+    made = {}
+    for name, model in (("text", text), ("audio", audio)):
+        package = f"com.example.{name}app"
+        folder = project.generate_project(model, tmp_path / name, package=package, gradlew=False).out_dir
+        made[name] = folder
+        wrapper = next(p for p in (folder / "app/src/main/kotlin").rglob("*.kt") if "fun newInstance(" in p.read_text())
+        stub = tmp_path / "stub" / name / "Stub.kt"
+        stub.parent.mkdir(parents=True)
+        stub.write_text(STUB.format(package=package, cls=wrapper.stem), encoding="utf-8")
+        r_file = tmp_path / "r" / name / "R.kt"
+        r_file.parent.mkdir(parents=True)
+        r_file.write_text(r_source(folder, package), encoding="utf-8")
+        sources += [*kotlin_sources(folder), stub, r_file]
+
+    activity = (made["text"] / "app/src/main/kotlin/com/example/textapp/MainActivity.kt").read_text()
+    assert "instance.process(words)" in activity and "EditText" in activity and "R.id.camera" not in activity
+    layout = (made["text"] / "app/src/main/res/layout/activity_main.xml").read_text()
+    assert 'android:id="@+id/text"' in layout and "@+id/pick" not in layout
+    activity = (made["audio"] / "app/src/main/kotlin/com/example/audioapp/MainActivity.kt").read_text()
+    assert "instance.process(samples)" in activity and 'setType("audio/*")' in activity
+    wav = (made["audio"] / "app/src/main/kotlin/com/example/audioapp/Wav.kt").read_text()
+    assert "MODEL_SAMPLE_RATE = 16000" in wav
+
+    compile_kotlin(sources, tmp_path / "classes")
+    tests = [t for folder in made.values() for t in unit_test_classes(folder)]
+    assert "com.example.audioapp.WavTest" in tests, tests
+    output = run_unit_tests(tmp_path / "classes", tests)
+    assert "OK (" in output
+    assert run_ktlint([p for folder in made.values() for p in kotlin_sources(folder)]) == []

@@ -91,6 +91,9 @@ class AppSpec:
     parity: tuple[ParityCheck, ...]
     input_checks: tuple[InputCheck, ...]
     model_image_side: int  # the longest side of the model's image input (0: none)
+    input_mode: str = "tensor"  # what the app asks the user for: image | text | audio | tensor
+    audio_sample_rate: int = 0  # audio models: the rate and channels the model takes
+    audio_channels: int = 0
 
 
 def android_string(text: str) -> str:
@@ -313,12 +316,36 @@ def _kind(output_kind: str) -> str:
     )
 
 
+_TOKENIZERS = ("BertTokenizerOptions", "RegexTokenizerOptions", "SentencePieceTokenizerOptions")
+
+
+def input_mode(model: Any, binding: Any) -> tuple[str, int, int]:
+    """(mode, sample rate, channels): what the app's UI offers for this model's input.
+
+    ``text`` when the metadata has a tokenizer (the wrapper then offers ``process(text: String)``),
+    ``audio`` when an input has AudioProperties (``process(samples: FloatArray)``), ``image`` for
+    one-input image models, else ``tensor`` (the bundled sample tensors only).
+    """
+    md = (getattr(model, "metadata", None) or {}).get("subgraph_metadata") or [{}]
+    sub = md[0] or {}
+    units = [*(sub.get("input_process_units") or ())]
+    for tensor in sub.get("input_tensor_metadata") or ():
+        units += [*((tensor or {}).get("process_units") or ())]
+        content = (tensor or {}).get("content") or {}
+        if content.get("content_properties_type") == "AudioProperties":
+            props = content.get("content_properties") or {}
+            return "audio", int(props.get("sample_rate") or 0), int(props.get("channels") or 1)
+    if any(u.get("options_type") in _TOKENIZERS for u in units):
+        return "text", 0, 0
+    return ("image" if single_image_input(binding) else "tensor"), 0, 0
+
+
 def single_image_input(binding: Any) -> bool:
     """The app feeds a Bitmap only to one-input image models; other models get raw tensors."""
     return bool(binding.has_image_input) and len(binding.inputs) == 1
 
 
-def build_spec(binding: Any, plan: Any, app_id: str, app_name: str) -> AppSpec:
+def build_spec(binding: Any, plan: Any, app_id: str, app_name: str, model: Any = None) -> AppSpec:
     from bindgen.decide.plan import Resize
     from bindgen.generate.kotlin.names import kotlin_string_literal
 
@@ -345,10 +372,14 @@ def build_spec(binding: Any, plan: Any, app_id: str, app_name: str) -> AppSpec:
         test_args = "SampleInput.bitmap(Device.context)"
         bench_args = "SampleInput.bitmap(context)"
     else:
-        n = len(binding.inputs)
-        process_args = ", ".join(f"SampleInput.tensor(this, {i})" for i in range(n))
-        test_args = ", ".join(f"SampleInput.tensor(Device.context, {i})" for i in range(n))
-        bench_args = ", ".join(f"SampleInput.tensor(context, {i})" for i in range(n))
+        # TensorBuffer for the dtypes the Support Library holds, else a native-order ByteBuffer.
+        readers = [
+            f"SampleInput.{'tensor' if i.raw_type == 'TensorBuffer' else 'bytes'}" for i in binding.inputs
+        ]
+        process_args = ", ".join(f"{r}(this, {n})" for n, r in enumerate(readers))
+        test_args = ", ".join(f"{r}(Device.context, {n})" for n, r in enumerate(readers))
+        bench_args = ", ".join(f"{r}(context, {n})" for n, r in enumerate(readers))
+    mode, rate, channels = input_mode(model, binding)
     inputs = tuple(
         AppInput(", ".join(str(d) for d in i.shape), (i.data_type or "DataType.FLOAT32").split(".")[-1])
         for i in binding.inputs
@@ -372,6 +403,9 @@ def build_spec(binding: Any, plan: Any, app_id: str, app_name: str) -> AppSpec:
         model_image_side=max(
             (max(s.width, s.height) for i in plan.inputs for s in i.steps if isinstance(s, Resize)), default=0
         ),
+        input_mode=mode,
+        audio_sample_rate=rate,
+        audio_channels=channels,
     )
 
 
@@ -431,6 +465,11 @@ def render_project(
                 f"app/src/androidTest/kotlin/{pkg_dir}/{name}.kt",
                 render(f"android/app/androidTest/{name}.kt.j2", **ctx),
             )
+        )
+    if spec.input_mode == "audio":  # reading a picked WAV file, and its unit test
+        files.append(GeneratedFile(f"{src}/kotlin/{pkg_dir}/Wav.kt", render("android/app/kotlin/Wav.kt.j2", **ctx)))
+        files.append(
+            GeneratedFile(f"app/src/test/kotlin/{pkg_dir}/WavTest.kt", render("android/app/test/WavTest.kt.j2", **ctx))
         )
     for name in ("BindgenSupportTest", "AppLogicTest"):  # local unit tests (JVM, no device)
         files.append(
@@ -507,7 +546,7 @@ def generate(
             data = _sample_tensor(i.shape, i.dtype, 0)
             tensors.append(data)
             host_inputs.append(("npy", _npy(data, i.shape, i.dtype)))
-    spec = build_spec(binding, plan, app_id, app_name)
+    spec = build_spec(binding, plan, app_id, app_name, model)
     readme = render(
         "android/README.md.j2", notice=GENERATED_NOTICE, app=spec, v=versions, model_name=model_path.name
     )
