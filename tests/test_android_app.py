@@ -71,6 +71,9 @@ WRONG_NORMALIZATION = "NormalizeOp(floatArrayOf(0f), floatArrayOf(255f))"
 def test_device_tests_pass_on_the_jvm_and_catch_a_wrong_normalization(tmp_path: Path) -> None:
     """The demo project's androidTest classes run under Robolectric with a real interpreter.
 
+    With them, the app's PictureDecoder decodes a 12 MP photo with an EXIF rotation to 1000 px,
+    upright.
+
     The demo model's softmax is saturated, so its outputs are a weak check of preprocessing; the
     preprocessed-input comparison names the wrong value directly (for this mutation the outputs
     move past the tolerance too, on the classes near 0). The GPU and NNAPI cannot run here and are
@@ -90,7 +93,13 @@ def test_device_tests_pass_on_the_jvm_and_catch_a_wrong_normalization(tmp_path: 
     assert RIGHT_NORMALIZATION in source, "the demo wrapper normalizes with mean/std 127.5"
     wrapper.write_text(source.replace(RIGHT_NORMALIZATION, WRONG_NORMALIZATION), encoding="utf-8")
 
+    photo = _rotated_photo(tmp_path / "photo.jpg")
+    decode_test = good / "app/src/androidTest/kotlin/dev/bindgen/shapes/PictureDecoderTest.kt"
+    decode_test.write_text(DECODE_TEST % photo.as_posix(), encoding="utf-8")
+
     right, wrong = run_device_tests([(good, "dev.bindgen.shapes"), (bad, "dev.bindgen.wrongnorm")], tmp_path / "w")
+
+    assert right["PictureDecoderTest.aLargeRotatedPhotoIsDecodedSmallAndUpright"] == ("PASS", ""), right
 
     assert right["HostParityTest.cpuPreprocessingMatchesHost"] == ("PASS", ""), right
     assert right["HostParityTest.cpuMatchesHost"] == ("PASS", ""), right
@@ -171,3 +180,46 @@ def test_text_and_audio_apps_offer_their_input_compile_and_their_unit_tests_pass
     output = run_unit_tests(tmp_path / "classes", tests)
     assert "OK (" in output
     assert run_ktlint([p for folder in made.values() for p in kotlin_sources(folder)]) == []
+
+
+#: Run next to the demo project's device tests: the app's picture decoding on a large photo whose
+#: EXIF says "rotate 90° clockwise" (PictureDecoder's API 28+ path, Robolectric's native ImageDecoder).
+DECODE_TEST = """package dev.bindgen.shapes
+
+import android.graphics.Bitmap
+import android.graphics.Color
+import android.net.Uri
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertTrue
+import org.junit.Test
+import java.io.File
+
+class PictureDecoderTest {
+    @Test fun aLargeRotatedPhotoIsDecodedSmallAndUpright() {
+        val bitmap = PictureDecoder.decode(Device.context, Uri.fromFile(File(PHOTO)), 1000)
+        assertEquals("size", "750x1000", "${bitmap.width}x${bitmap.height}")
+        assertEquals(Bitmap.Config.ARGB_8888, bitmap.config)
+        // The photo's top half is red: upright, that is the right half.
+        val right = bitmap.getPixel(700, 500)
+        val left = bitmap.getPixel(50, 500)
+        assertTrue("right $right", Color.red(right) > 200 && Color.blue(right) < 60)
+        assertTrue("left $left", Color.blue(left) > 200 && Color.red(left) < 60)
+    }
+
+    private companion object {
+        const val PHOTO = "%s"
+    }
+}
+"""
+
+
+def _rotated_photo(path: Path) -> Path:
+    """A 4000x3000 JPEG, top half red and bottom half blue, with EXIF orientation 6."""
+    from PIL import Image
+
+    image = Image.new("RGB", (4000, 3000), (0, 0, 255))
+    image.paste((255, 0, 0), (0, 0, 4000, 1500))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    image.save(path, "JPEG", quality=90, exif=exif.tobytes())
+    return path
