@@ -11,5 +11,5 @@ from tests import toolchain
 
 @pytest.fixture(scope="session")
 def kotlin_classpath() -> list[Path]:
-    """The jars kotlinc compiles generated code against (fails with "run make test" if absent)."""
-    return toolchain.compile_classpath()
+    """The jars a bare wrapper compiles against: a generated project's resolved ``implementation``."""
+    return toolchain.wrapper_classpath()

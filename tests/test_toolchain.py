@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -57,21 +58,19 @@ def annotated_model(plain_model: Path, tmp_path_factory: pytest.TempPathFactory)
     return out, written
 
 
-def test_catalog_lists_every_classpath_artifact_with_a_version() -> None:
-    catalog = toolchain.repo_root() / "gradle" / "libs.versions.toml"
-    artifacts = fetch_jars.read_catalog(catalog)
-    assert {a.name for a in artifacts} >= {
+def test_wrapper_classpath_is_what_a_generated_project_declares() -> None:
+    """No hand-picked jar: the default compile classpath is the resolved ``implementation`` of a
+    project rendered from the templates, plus android-all (tests/test_declared_classpath.py)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        main = fetch_jars.source_set_classpath(toolchain.template_project(Path(tmp)), "main")
+    assert toolchain.wrapper_classpath() == list(main.jars)
+    assert {c.name for c in main.artifacts} >= {
         "tensorflow-lite-api",
-        "tensorflow-lite-support",
         "tensorflow-lite-support-api",
-        "tensorflow-lite-gpu",
         "tensorflow-lite-gpu-api",
         "tensorflow-lite-metadata",
         "android-all",
-        "junit",
     }
-    jar_names = {p.name for p in toolchain.compile_classpath()}
-    assert {f"{a.name}-{a.version}.jar" for a in artifacts} == jar_names
 
 
 def test_displayer_returns_none_for_a_model_without_metadata(plain_model: Path) -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent install steps for `make`. Each step records a stamp holding the hash of its inputs
 # under .tools/stamps/ and does nothing when the stamp matches and its output is present.
-# Caches: ~/.cache/pip (pip), ~/.npm (npm), ~/.m2 (Maven).
+# Caches: ~/.cache/pip (pip), ~/.npm (npm), ~/.m2 (Maven), ~/.cache/bindgen/classpath (resolved classpaths).
 #
 # Usage: tools/setup.sh system | venv-core | venv-test | oracle | node | jars
 set -euo pipefail
@@ -86,11 +86,12 @@ node() {
   stamp node "$h"
 }
 
-jars() {
-  local h; h=$(hash_of jars gradle/libs.versions.toml tests/toolchain/jars.py)
-  fresh jars "$h" .tools/jars/classpath.txt && return 0
-  echo "setup: .tools/jars (Maven Central, versions from gradle/libs.versions.toml)"
-  "$PYTHON" -m tests.toolchain.jars
+jars() {  # warm ~/.m2 and the resolved-classpath cache with android-sample's declared dependencies
+  local h; h=$(hash_of jars gradle/libs.versions.toml tests/toolchain/jars.py \
+    android-sample/app/build.gradle.kts android-sample/gradle/libs.versions.toml)
+  fresh jars "$h" "$STAMPS/jars" && return 0
+  echo "setup: jars (android-sample's declared dependencies, resolved from Maven Central)"
+  "$PYTHON" -m tests.toolchain.jars android-sample
   stamp jars "$h"
 }
 

@@ -1,8 +1,8 @@
 """Where the test toolchain lives, and the two things tests do with it: compile Kotlin, lint it.
 
 `make test` installs everything this module points at (tools/setup.sh): kotlinc and ktlint under
-``.tools/node``, the compile classpath under ``.tools/jars`` (versions from
-``gradle/libs.versions.toml``), and the tflite-support oracle venv under ``.tools/oracle``.
+``.tools/node`` and the tflite-support oracle venv under ``.tools/oracle``. Jars come from
+``tests.toolchain.jars``: the classpath a generated project declares, resolved transitively.
 A missing piece is a test failure that says to run ``make test``, never a silent skip.
 """
 
@@ -45,28 +45,61 @@ def oracle_python() -> Path:
     return _require(_tools() / "oracle/bin/python", "the tflite-support oracle venv")
 
 
+def template_project(out: Path) -> Path:
+    """The two files of a generated project that declare its dependencies, rendered from the
+    templates into ``out`` (``app/build.gradle.kts``, ``gradle/libs.versions.toml``)."""
+    from types import SimpleNamespace
+
+    from bindgen.generate.android.versions import load_versions
+    from bindgen.generate.templating import render
+    from bindgen.output import GENERATED_NOTICE
+
+    ctx = {"notice": GENERATED_NOTICE, "v": load_versions(), "project_name": "Probe",
+           "app": SimpleNamespace(package="dev.bindgen.probe", app_id="dev.bindgen.probe")}  # fmt: skip
+    for name, template in (("app/build.gradle.kts", "android/app/build.gradle.kts.j2"),
+                           ("gradle/libs.versions.toml", "android/libs.versions.toml.j2")):  # fmt: skip
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(render(template, **ctx), encoding="utf-8")
+    return out
+
+
 @cache
-def compile_classpath() -> list[Path]:
-    """The jars generated Kotlin compiles against: TFLite + Support + GPU, android-all, JUnit."""
-    listing = _require(_tools() / "jars/classpath.txt", "the jar classpath")
-    jars = [Path(line) for line in listing.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for jar in jars:
-        _require(jar, f"classpath jar {jar.name}")
-    return jars
+def wrapper_classpath() -> list[Path]:
+    """What a bare ``bindgen kotlin`` wrapper compiles against: the ``implementation`` classpath a
+    generated project declares (resolved transitively by ``tests.toolchain.jars``) plus android-all."""
+    import tempfile
+
+    from tests.toolchain import jars
+
+    with tempfile.TemporaryDirectory(prefix="bindgen-declared-") as tmp:
+        return list(jars.source_set_classpath(template_project(Path(tmp)), "main").jars)
 
 
 def compile_kotlin(
-    sources: Sequence[Path], out_dir: Path, extra_classpath: Iterable[Path] = ()
+    sources: Sequence[Path],
+    out_dir: Path,
+    extra_classpath: Iterable[Path] = (),
+    *,
+    classpath: Sequence[Path] | None = None,
+    friend_paths: Sequence[Path] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """Compile ``sources`` in ONE kotlinc run into ``out_dir``; AssertionError with its output if it fails."""
+    """Compile ``sources`` in ONE kotlinc run into ``out_dir``; AssertionError with its output if it fails.
+
+    ``classpath`` defaults to :func:`wrapper_classpath`; kotlinc's own stdlib is left out
+    (``-no-stdlib``), the resolved classpath carries the one Gradle would use. ``friend_paths`` may see
+    ``internal`` declarations, as Gradle lets a test source set see its ``main``.
+    """
     if not sources:
         raise AssertionError("compile_kotlin: no sources given")
-    classpath = [*compile_classpath(), *extra_classpath]
+    jars = [*(wrapper_classpath() if classpath is None else classpath), *extra_classpath]
     env = dict(os.environ, JAVA_OPTS=KOTLINC_JAVA_OPTS)
+    friends = [f"-Xfriend-paths={','.join(str(p) for p in friend_paths)}"] if friend_paths else []
     command = [
         str(kotlinc()),
         "-jvm-target", KOTLIN_JVM_TARGET,
-        "-classpath", os.pathsep.join(str(p) for p in classpath),
+        "-no-stdlib", "-no-reflect",
+        "-classpath", os.pathsep.join(str(p) for p in jars),
+        *friends,
         "-d", str(out_dir),
         *(str(s) for s in sources),
     ]  # fmt: skip
