@@ -47,6 +47,14 @@ def test_a_line_the_reader_does_not_understand_is_an_error(tmp_path: Path, decla
         jars.declared_dependencies(project)
 
 
+@pytest.mark.parametrize(
+    ("older", "newer"),
+    [("2.13.0", "2.16.1"), ("1.9", "1.10"), ("1.0.0-beta1", "1.0.0"), ("1.0.0", "1.0.0.1"), ("1.0-alpha", "1.0-beta")],
+)
+def test_the_highest_version_is_chosen_as_gradle_orders_them(older: str, newer: str) -> None:
+    assert jars.version_key(older) < jars.version_key(newer)
+
+
 @pytest.mark.slow
 def test_resolution_is_transitive_highest_version_wins_and_aars_become_classes_jars(declared_project: Path) -> None:
     main = jars.source_set_classpath(declared_project, "main")

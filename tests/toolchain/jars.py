@@ -32,7 +32,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -177,9 +179,9 @@ def central_twin(coordinate: Coordinate, versions: dict[str, str]) -> Coordinate
     """The Maven Central coordinate that stands in for ``coordinate`` (itself when not in the table)."""
     if coordinate.module not in CENTRAL_TWINS:
         return coordinate
-    module, version_key = CENTRAL_TWINS[coordinate.module]
+    module, pin = CENTRAL_TWINS[coordinate.module]
     group, name = module.split(":")
-    return Coordinate(group, name, versions[version_key])
+    return Coordinate(group, name, versions[pin])
 
 
 def android_all(versions: dict[str, str] | None = None) -> Coordinate:
@@ -369,10 +371,11 @@ def _exact(version: str, where: Coordinate) -> str:
     raise ResolveError(f"{where}: version range {version!r} is not supported (only exact ranges)")
 
 
-def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    """Order versions as Gradle does for the usual cases: numeric parts numerically, then qualifiers."""
-    parts = re.split(r"[.\-+]", version)
-    return tuple((0, int(p)) if p.isdigit() else (-1, p) for p in parts)
+def version_key(version: str) -> tuple[tuple[float, int, str], ...]:
+    """Order versions as Gradle does in the usual cases: numeric parts numerically, a qualifier
+    (``-beta1``, ``-rc1``) below the release it qualifies, and below any further numeric part."""
+    parts = [(1.0, int(p), "") if p.isdigit() else (0.0, 0, p) for p in re.split(r"[.\-+]", version)]
+    return (*parts, (0.5, 0, ""))
 
 
 def _extension(packaging: str) -> str | None:
@@ -420,14 +423,17 @@ def _walk(roots: Sequence[Coordinate], scopes: frozenset[str], selected: dict[st
 def _classes_jars(aar: Path, c: Coordinate) -> list[Path]:
     """An AAR's ``classes.jar`` and ``libs/*.jar``, extracted once under the cache."""
     out = CACHE / "aar" / c.group / f"{c.name}-{c.version}"
-    marker = out / ".done"
-    if not marker.is_file():
-        out.mkdir(parents=True, exist_ok=True)
+    if not out.is_dir():  # extracted into a scratch folder, then renamed: readers never see half a jar
+        out.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         with zipfile.ZipFile(aar) as z:
             for name in z.namelist():
                 if name == "classes.jar" or re.fullmatch(r"libs/[^/]+\.jar", name):
-                    (out / name.replace("/", "-")).write_bytes(z.read(name))
-        marker.write_text("")
+                    (scratch / name.replace("/", "-")).write_bytes(z.read(name))
+        try:
+            scratch.rename(out)
+        except OSError:  # another process got there first
+            shutil.rmtree(scratch, ignore_errors=True)
     return sorted(out.glob("*.jar"), key=lambda p: (p.name != "classes.jar", p.name))
 
 
@@ -446,7 +452,7 @@ def resolve(roots: Sequence[Coordinate], scopes: frozenset[str] = COMPILE) -> Cl
     selected: dict[str, str] = {}
     for _ in range(20):
         order, requested = _walk(roots, scopes, selected, missing_roots)
-        newest = {m: max(vs, key=_version_key) for m, vs in requested.items()}
+        newest = {m: max(vs, key=version_key) for m, vs in requested.items()}
         if all(selected.get(m) == newest[m] for m in order):
             break
         selected = newest
@@ -461,7 +467,9 @@ def resolve(roots: Sequence[Coordinate], scopes: frozenset[str] = COMPILE) -> Cl
         jars += _classes_jars(_path(c, ext), c) if ext == "aar" else [_path(c, ext)]
     result = Classpath(tuple(jars), tuple(artifacts), tuple(sorted(missing_roots)))
     CACHE.mkdir(parents=True, exist_ok=True)
-    staging = cached.with_suffix(".partial")
+    handle, name = tempfile.mkstemp(prefix=f".{key}.", dir=CACHE)
+    os.close(handle)
+    staging = Path(name)
     staging.write_text(json.dumps({
         "roots": [str(r) for r in roots], "scopes": sorted(scopes), "jars": [str(p) for p in result.jars],
         "artifacts": [[c.group, c.name, c.version] for c in result.artifacts],
