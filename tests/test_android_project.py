@@ -1,6 +1,6 @@
 """``bindgen android-project``: the Gradle files, the version pins, the wrapper step, the four
-generated projects (demo, detector, segmenter, no metadata) compiled in ONE kotlinc run against the
-real jars (their local unit tests then run on this JVM) and linted by ktlint, the host values in
+generated projects (demo, detector, segmenter, no metadata) compiled per source set against the
+classpath each declares (their local unit tests then run on this JVM) and linted by ktlint, the host values in
 the device test, and android-sample/ drift.
 """
 

@@ -1,5 +1,6 @@
-"""Every test model gets a wrapper; all wrappers compile in ONE kotlinc run against the real jars
-(versions from gradle/libs.versions.toml) and ktlint reports nothing on them."""
+"""Every test model gets a wrapper; all wrappers compile in ONE kotlinc run against what a
+generated project's ``implementation`` declares (resolved by tests.toolchain.jars) and ktlint
+reports nothing on them."""
 
 from __future__ import annotations
 
