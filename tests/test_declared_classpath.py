@@ -113,3 +113,28 @@ def test_removing_one_implementation_line_breaks_the_compile_naming_the_class(tm
     build.write_text(text.replace(line, ""), encoding="utf-8")
     with pytest.raises(AssertionError, match=r"error: unresolved reference 'MetadataExtractor'"):
         compile_source_sets({project: "dev.bindgen.shapes"}, tmp_path / "classes")
+
+
+@pytest.mark.slow
+def test_a_declared_artifact_central_lacks_is_named_and_must_not_be_imported(tmp_path: Path) -> None:
+    """androidx.test:runner turned out to be on Maven Central, so today no declared artifact is
+    missing; this declares one that is not (LiteRT's own litert-api, outside the twin table)."""
+    from tests.toolchain.android import compile_source_sets
+
+    project = tmp_path / "project"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "android-sample", project)
+    build = project / "app/build.gradle.kts"
+    missing = f"com.google.ai.edge.litert:litert-api:{jars.catalog_versions()['litert']}"
+    build.write_text(build.read_text().replace(
+        "    androidTestImplementation(libs.junit)\n",
+        f'    androidTestImplementation(libs.junit)\n    androidTestImplementation("{missing}")\n',
+    ))  # fmt: skip
+    compiled = compile_source_sets({project: "dev.bindgen.shapes"}, tmp_path / "ok")
+    assert compiled.unavailable == {"main": (), "test": (), "androidTest": (missing,)}
+    probe = next(project.rglob("androidTest/**/Device.kt"))
+    probe.write_text(probe.read_text().replace("import android.app.Instrumentation\n",
+                                               "import android.app.Instrumentation\n"
+                                               "import com.google.ai.edge.litert.Accelerator\n"))  # fmt: skip
+    imported = r"Device.kt imports \['com.google.ai.edge.litert.Accelerator'\]"
+    with pytest.raises(AssertionError, match=rf"{imported} from {missing}"):
+        compile_source_sets({project: "dev.bindgen.shapes"}, tmp_path / "bad")
