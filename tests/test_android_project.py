@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 
 from bindgen import demo
+from bindgen.device import gradle_wrapper
 from bindgen.errors import BindgenError
-from bindgen.generate.android import gradle_wrapper, project
+from bindgen.generate.android import project
 from bindgen.generate.android.versions import check_compatible, load_catalog, load_versions
 from bindgen.generate.templating import render
+from bindgen.host import twin
 from bindgen.output import GENERATED_NOTICE
 
 if sys.version_info >= (3, 11):
@@ -192,7 +194,7 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
         ]
     ):
         package = f"com.example.app{number}"
-        out = project.generate_project(model, root / name, package=package, gradlew=False).out_dir
+        out = project.generate_project(model, root / name, package=package, twin=twin).out_dir
         made[name] = (out, package)
     return made
 

@@ -23,7 +23,9 @@ def android_project(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty output folder.")] = False,
     no_gradlew: Annotated[bool, typer.Option("--no-gradlew", help="Do not run `gradle wrapper`.")] = False,
 ) -> None:
+    from bindgen.device.gradle_wrapper import make_launcher
     from bindgen.generate.android.project import generate
+    from bindgen.host import twin
 
     result = generate(
         model,
@@ -33,6 +35,7 @@ def android_project(
         package=package,
         sample_image=sample,
         overwrite=overwrite,
-        with_wrapper=not no_gradlew,
+        twin=twin,
+        launcher=None if no_gradlew else make_launcher,
     )
     typer.echo(f"wrote {result.files} files to {result.out_dir}; {result.wrapper_message}")

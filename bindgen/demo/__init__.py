@@ -11,10 +11,14 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from bindgen.errors import BindgenError
+
+if TYPE_CHECKING:
+    from bindgen.generate.android.project import Generated
 
 HERE = Path(__file__).resolve().parent
 MODEL = HERE / "shapes.tflite"
@@ -32,13 +36,27 @@ def annotate_demo_model(out: Path) -> Path:
     return out
 
 
+def _project(model: Path, out_dir: Path, *, gradlew: bool, overwrite: bool) -> Generated:
+    """The project generator wired to the host twin and the machine's Gradle (stages 3 and 4 meet here)."""
+    from bindgen.device.gradle_wrapper import make_launcher
+    from bindgen.generate.android.project import generate_project
+    from bindgen.host import twin
+
+    return generate_project(
+        model,
+        out_dir,
+        sample_image=SAMPLE,
+        overwrite=overwrite,
+        twin=twin,
+        launcher=make_launcher if gradlew else None,
+    )
+
+
 def demo_project(out_dir: Path, *, gradlew: bool = True, overwrite: bool = True) -> Path:
     """The demo model's Android project (``android-sample/`` is this, with the launcher)."""
-    from bindgen.generate.android.project import generate_project
-
     with tempfile.TemporaryDirectory(prefix="bindgen-demo-") as scratch:
         model = annotate_demo_model(Path(scratch) / MODEL.name)
-        generate_project(model, out_dir, gradlew=gradlew, sample_image=SAMPLE, overwrite=overwrite)
+        _project(model, out_dir, gradlew=gradlew, overwrite=overwrite)
     return out_dir
 
 
@@ -77,11 +95,9 @@ def run_demo(out_dir: Path, console: Console, *, project: bool = True) -> DemoRe
 
     project_dir: Path | None = None
     if project:
-        from bindgen.generate.android.project import generate_project
-
         console.rule("[bold]4. android-project[/bold]")
         project_dir = out_dir / "android"
-        generated = generate_project(annotated, project_dir, sample_image=SAMPLE, overwrite=True)
+        generated = _project(annotated, project_dir, gradlew=True, overwrite=True)
         console.print(f"wrote {generated.files} files into {project_dir}")
         if generated.wrapper_message:
             console.print(generated.wrapper_message)

@@ -34,7 +34,7 @@ from bindgen.errors import EXIT_FAILED, BindgenError
 from bindgen.read.tflite.model import DType
 from bindgen.read.tflite.reader import read_model
 
-__all__ = ["calibrate", "run_model"]
+__all__ = ["calibrate", "preprocessed_inputs", "run_model"]
 
 _INT_RANGES = {
     DType.UINT8: (0, 255), DType.INT8: (-128, 127), DType.INT16: (-32768, 32767),

@@ -15,12 +15,12 @@ import shutil
 import struct
 import tempfile
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bindgen.errors import BindgenError
-from bindgen.generate.android import gradle_wrapper
 from bindgen.generate.android.versions import AndroidVersions, load_versions
 from bindgen.generate.templating import render
 from bindgen.output import GENERATED_NOTICE, GeneratedFile, write_files
@@ -35,6 +35,31 @@ EXPECTED_ASSET = "expected_outputs.json"
 INPUT_STRIDE = 97
 SAMPLE_IMAGE_ASSET = "sample.png"
 _APP_ID = re.compile(r"[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)+\Z")
+
+class HostTwin(Protocol):
+    """The host twin (the ``bindgen.host.twin`` module): what the device test compares with.
+
+    Stage 3 must not import stage 4, so the caller (cli/, demo/) hands the module in.
+    """
+
+    def run_model(self, model_path: str | Path, inputs: Sequence[str]) -> dict[str, Any]: ...
+
+    def preprocessed_inputs(self, model_path: str | Path, inputs: Sequence[str]) -> list[list[float]]: ...
+
+
+class LauncherFiles(Protocol):
+    """What a Gradle launcher maker returns (``bindgen.device.gradle_wrapper.WrapperOutcome``)."""
+
+    @property
+    def files(self) -> tuple[GeneratedFile, ...]: ...
+
+    @property
+    def message(self) -> str: ...
+
+
+#: Makes ``gradlew`` & co. for a Gradle version (``bindgen.device.gradle_wrapper.make_launcher``):
+#: it runs the machine's Gradle, so it too comes from the caller.
+Launcher = Callable[[str], LauncherFiles]
 
 
 @dataclass(frozen=True)
@@ -269,6 +294,7 @@ def expected_outputs(
     model_path: Path,
     checks: tuple[ParityCheck, ...],
     inputs: list[tuple[str, bytes]],
+    twin: HostTwin,
     in_checks: tuple[InputCheck, ...] = (),
 ) -> dict[str, Any]:
     """The values ``bindgen run`` (the host twin) computes on the sample input, per parity check.
@@ -279,8 +305,6 @@ def expected_outputs(
     (the ``run`` extra is not installed), ``{"tolerance": …, "unavailable": reason}``: the device
     test then fails with that reason instead of passing vacuously.
     """
-    from bindgen.host.twin import preprocessed_inputs, run_model
-
     result: dict[str, Any] = {"tolerance": {"abs": PARITY_ABS, "rel": PARITY_REL}}
     with tempfile.TemporaryDirectory(prefix="bindgen-sample-") as scratch:
         paths = []
@@ -289,8 +313,8 @@ def expected_outputs(
             path.write_bytes(data)
             paths.append(str(path))
         try:
-            host = run_model(model_path, paths)["outputs"]
-            fed = preprocessed_inputs(model_path, paths) if in_checks else []
+            host = twin.run_model(model_path, paths)["outputs"]
+            fed = twin.preprocessed_inputs(model_path, paths) if in_checks else []
         except BindgenError as error:
             result["unavailable"] = f"bindgen run could not compute the host values: {error.one_line()}"
             return result
@@ -520,9 +544,14 @@ def generate(
     package: str | None = None,
     sample_image: Path | None = None,
     overwrite: bool = False,
-    with_wrapper: bool = True,
+    twin: HostTwin,
+    launcher: Launcher | None = None,
 ) -> Generated:
-    """Read the model, render the whole project, add the Gradle launcher, write it all at once."""
+    """Read the model, render the whole project, add the Gradle launcher, write it all at once.
+
+    ``twin`` computes the host values the device test compares with; ``launcher`` makes
+    ``gradlew`` (None: the project gets no launcher).
+    """
     from bindgen.decide.plan import build_plan
     from bindgen.generate.kotlin.render import binding_for, render_binding
     from bindgen.read.tflite.reader import read_model
@@ -558,12 +587,12 @@ def generate(
         model_bytes=model_path.read_bytes(),
         sample_image=image_bytes,
         sample_tensors=tensors,
-        expected=expected_outputs(model_path, spec.parity, host_inputs, spec.input_checks),
+        expected=expected_outputs(model_path, spec.parity, host_inputs, twin, spec.input_checks),
         readme=readme,
     )
     message = "no Gradle launcher requested"
-    if with_wrapper:
-        outcome = gradle_wrapper.make_launcher(versions.gradle)
+    if launcher is not None:
+        outcome = launcher(versions.gradle)
         files += list(outcome.files)
         message = outcome.message
     write_project(out_dir, files, overwrite=overwrite)
@@ -576,9 +605,11 @@ def generate_project(
     app_id: str | None = None,
     app_name: str | None = None,
     package: str | None = None,
-    gradlew: bool = True,
     sample_image: Path | None = None,
     overwrite: bool = False,
+    *,
+    twin: HostTwin,
+    launcher: Launcher | None = None,
 ) -> Generated:
     """The project of ``model_path`` in ``out_dir`` (what ``bindgen demo`` and ``make golden`` call)."""
     return generate(
@@ -589,5 +620,6 @@ def generate_project(
         package=package,
         sample_image=sample_image,
         overwrite=overwrite,
-        with_wrapper=gradlew,
+        twin=twin,
+        launcher=launcher,
     )
