@@ -1,10 +1,11 @@
 """bindgen: from a TensorFlow Lite model to a working Android app.
 
-Architecture (one direction, no cycles):
+One folder per stage; imports point only from a later stage to an earlier one (no cycles):
 
-    .tflite bytes --tflite.reader--> tflite.model.Model (frozen description, knows no Kotlin)
-                  --plan-----------> plan.BindingPlan   (pre/post-processing decided once)
-                  --renderers------> kotlin/, android/ (files), host/ (Python twin), inspect JSON
+    read/      .tflite bytes --read.tflite.reader--> Model (frozen description, knows no Kotlin)
+    decide/    --decide.plan--> BindingPlan (pre/post-processing decided once); annotate/
+    generate/  --renderers--> kotlin/, android/ (files)
+    host/      the Python twin, latency, convert      device/  subprocesses, SDK, Gradle, emulator
 
 Commands in ``bindgen.cli`` are thin: they parse options and call one module function.
 Every expected failure is a ``bindgen.errors.BindgenError``.
