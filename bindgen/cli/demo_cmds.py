@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from bindgen.cli.app import command
 
@@ -16,6 +15,8 @@ def demo_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("bindgen-demo"),
     project: Annotated[bool, typer.Option("--project/--no-project", help="Also generate the Android project.")] = True,
 ) -> None:
+    from rich.console import Console
+
     from bindgen.demo import run_demo
 
     run_demo(out, Console(), project=project)

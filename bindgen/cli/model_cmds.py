@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from bindgen.cli.app import command, parse_numbers
 
@@ -32,6 +31,8 @@ def inspect_cmd(
     if as_json:
         typer.echo(json.dumps(inspect.to_json(description), indent=2, ensure_ascii=False))
     elif extract is None:
+        from rich.console import Console
+
         inspect.print_summary(description, Console())
 
 

@@ -11,8 +11,6 @@ import typer
 
 from bindgen.cli.app import command, parse_numbers
 from bindgen.errors import BindgenError
-from bindgen.host import convert as convert_mod
-from bindgen.host import latency
 
 
 @command(
@@ -58,6 +56,7 @@ def convert_cmd(
         typer.Option(help="Labels file: chain into annotate (labels + normalization metadata)."),
     ] = None,
 ) -> None:
+    from bindgen.host import convert as convert_mod
 
     try:
         kind = None if from_ == "auto" else convert_mod.SourceKind(from_)
@@ -98,6 +97,7 @@ def bench_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write a bar chart (.png, .svg, .pdf).")] = None,
 ) -> None:
+    from bindgen.host import latency
 
     options = latency.BenchOptions(
         models=tuple(models), threads=latency.parse_threads(threads), runs=runs, warmup=warmup

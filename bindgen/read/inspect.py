@@ -6,15 +6,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table as RichTable
+from typing import TYPE_CHECKING, Any
 
 from bindgen.errors import BindgenError
 from bindgen.output import GeneratedFile, safe_relative, write_files
 from bindgen.read.tflite.model import Model, Quantization, Tensor
 from bindgen.read.tflite.reader import read_associated_file
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _quantization(q: Quantization | None) -> dict[str, Any] | None:
@@ -108,6 +108,8 @@ def _labels_preview(model: Model, tm: dict[str, Any]) -> str:
 
 
 def print_summary(model: Model, console: Console) -> None:
+    from rich.table import Table as RichTable  # only the summary needs rich (``--json`` does not)
+
     meta = model.metadata or {}
     title = meta.get("name") or Path(model.path).name
     console.print(f"[bold]{title}[/bold]  ({model.file_size:,} bytes, schema v{model.schema_version})")
