@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import math
 import mmap
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bindgen.errors import BindgenError
+from bindgen.read.metadata.builder import Builder
 from bindgen.read.metadata.schema import ENUMS, FILE_IDENTIFIER, ROOT, TABLES, UNIONS, Field
 from bindgen.read.tflite.flatbuf import Buf, Table, read_string
-
-if TYPE_CHECKING:  # the flatbuffers package imports numpy when present: keep it off the read path
-    import flatbuffers
 
 Json = Any
 
@@ -104,9 +102,11 @@ def _decode_vector(table: Table, field: Field, what: str) -> list[Json]:
 
 def encode(metadata: dict[str, Json], *, where: str = "metadata") -> bytes:
     """Build a ``M001`` metadata flatbuffer from displayer-shaped JSON."""
-    import flatbuffers
+    return encode_with(Builder(), metadata, where=where)
 
-    builder = flatbuffers.Builder(1024)
+
+def encode_with(builder: Builder, metadata: dict[str, Json], *, where: str = "metadata") -> bytes:
+    """:func:`encode` on a given builder (tests pass ``flatbuffers.Builder``, the reference)."""
     root = _encode_table(builder, metadata, ROOT, where, "")
     builder.Finish(root, file_identifier=FILE_IDENTIFIER)
     return bytes(builder.Output())
@@ -116,7 +116,7 @@ def _key_error(path: str, message: str, where: str) -> BindgenError:
     return BindgenError(f"{path or '<root>'}: {message}", where=where)
 
 
-def _encode_table(builder: flatbuffers.Builder, value: Json, name: str, where: str, path: str) -> int:
+def _encode_table(builder: Builder, value: Json, name: str, where: str, path: str) -> int:
     if not isinstance(value, dict):
         raise _key_error(path, f"expected a table ({name}), got {type(value).__name__}", where)
     fields = {f.name: f for f in TABLES[name]}
@@ -175,7 +175,7 @@ def _encode_table(builder: flatbuffers.Builder, value: Json, name: str, where: s
     return end
 
 
-def _encode_vector(builder: flatbuffers.Builder, items: Json, field: Field, where: str, path: str) -> int:
+def _encode_vector(builder: Builder, items: Json, field: Field, where: str, path: str) -> int:
     if not isinstance(items, list | tuple):
         raise _key_error(path, f"expected a list, got {type(items).__name__}", where)
     if field.type == "string":
@@ -195,7 +195,7 @@ def _encode_vector(builder: flatbuffers.Builder, items: Json, field: Field, wher
     return end
 
 
-def _finish_offsets(builder: flatbuffers.Builder, offsets: list[int]) -> int:
+def _finish_offsets(builder: Builder, offsets: list[int]) -> int:
     builder.StartVector(4, len(offsets), 4)
     for offset in reversed(offsets):
         builder.PrependUOffsetTRelative(offset)
@@ -228,11 +228,11 @@ _RANGES = {
 }
 
 
-def _prepend_scalar(builder: flatbuffers.Builder, fmt: str, number: int | float) -> None:
+def _prepend_scalar(builder: Builder, fmt: str, number: int | float) -> None:
     getattr(builder, "Prepend" + _PREPEND[fmt])(number)
 
 
-def _prepend_scalar_slot(builder: flatbuffers.Builder, field: Field, number: int | float) -> None:
+def _prepend_scalar_slot(builder: Builder, field: Field, number: int | float) -> None:
     getattr(builder, "Prepend" + _PREPEND[field.type] + "Slot")(field.id, number, field.default)
 
 
