@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from bindgen.cli.lean import command_class, group_class
 from bindgen.errors import BindgenError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,6 +25,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
+    cls=group_class(),  # options convert without importing pydantic (lean.py)
 )
 
 
@@ -62,7 +64,7 @@ def command(name: str, **kwargs: Any) -> Callable[[F], F]:
                 print("bindgen: interrupted", file=sys.stderr)
                 raise typer.Exit(130) from None
 
-        app.command(name, **kwargs)(wrapper)
+        app.command(name, cls=command_class(), **kwargs)(wrapper)  # cls: no pydantic import (lean.py)
         return fn
 
     return decorate
