@@ -64,11 +64,15 @@ def _scalar(annotation: Any, value: Any, param: Any, ctx: Any) -> Any:
 
 
 def plain_annotation(descriptor: Any) -> bool:
-    """Whether ``descriptor`` (typer's TypeDescriptor) is a type the lean path knows, unconstrained."""
+    """Whether ``descriptor`` (typer's TypeDescriptor) is a type the lean path knows, unconstrained.
+
+    Reads ``ParameterInfo`` directly rather than typer's ``is_ranged``: on Python 3.10 that property
+    raises for ``list[str]`` (``issubclass`` on a generic alias).
+    """
     info = descriptor.parameter_info
-    if descriptor.is_ranged or descriptor.is_choice or descriptor.is_file or info.parser is not None:
+    if descriptor.file_annotation is not None or info.parser is not None or getattr(info, "click_type", None):
         return False
-    if info.path_type not in (None, Path):
+    if info.min is not None or info.max is not None or info.clamp or info.path_type not in (None, Path):
         return False
     annotation: Any = descriptor.annotation
     if get_origin(annotation) is list:
