@@ -13,9 +13,10 @@ needs no pydantic before click parses the command line:
 * a list converts item by item.
 
 Every other value, type or constraint (ranges, choices, files, a dash, a bad number) goes to
-typer's own coercion, so the result and the error message stay typer's. If a typer release moves
-these internals, :func:`command_class` returns None and typer coerces everything itself: slower,
-never wrong. ``tests/test_cli_lean.py`` compares both on every parameter of every command.
+typer's own coercion, so the result and the error message stay typer's. On a typer release other
+than the verified ones (:data:`VERIFIED_TYPER`), :func:`command_class` returns None and typer
+coerces everything itself: slower, never wrong. ``tests/test_cli_lean.py`` compares both on every
+parameter of every command.
 """
 
 from __future__ import annotations
@@ -24,11 +25,19 @@ import re
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
-try:  # typer internals: present in 0.29; without them bindgen falls back to plain typer
+import typer
+
+#: typer releases whose internals this module was checked against (tests/test_cli_lean.py); any
+#: other release gets plain typer: slower, never wrong.
+VERIFIED_TYPER = ("0.29.",)
+
+try:  # typer internals
     from typer import core as _typer_core
     from typer._coercion import RuntimeParam, build_runtime_param
     from typer._param_types import coerce_cli_path
 except ImportError:  # pragma: no cover - depends on the installed typer
+    _typer_core = None  # type: ignore[assignment]
+if not typer.__version__.startswith(VERIFIED_TYPER):  # pragma: no cover - depends on the installed typer
     _typer_core = None  # type: ignore[assignment]
 
 _INT = re.compile(r"-?(0|[1-9][0-9]{0,17})\Z")
