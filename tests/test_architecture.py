@@ -2,11 +2,11 @@
 
 Stages, in order (README, "How it is built"): ``read`` ← ``decide`` ← ``generate`` ← ``host`` /
 ``device``. A stage imports only earlier stages and the shared base (``bindgen/errors.py``,
-``bindgen/output.py``, the package itself for ``__version__``); ``device`` imports no other stage;
-``host`` and ``device`` do not import each other. ``cli/`` and ``demo/`` may import anything, only
-``cli/`` imports ``demo/``, and nothing but ``bindgen/__main__.py`` imports ``cli/``. Every module is
-parsed with ``ast``, never imported, and every import counts: top-level, inside functions, under
-``TYPE_CHECKING``.
+``bindgen/output.py``, ``bindgen/resources.py``, the package itself for ``__version__``);
+``device`` imports no other stage; ``host`` and ``device`` do not import each other. ``cli/`` and
+``demo/`` may import anything, only ``cli/`` imports ``demo/``, and nothing but
+``bindgen/__main__.py`` imports ``cli/``. Every module is parsed with ``ast``, never imported, and
+every import counts: top-level, inside functions, under ``TYPE_CHECKING``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ PACKAGE = REPO / "bindgen"
 #: Stage folder → rank. An import may point only at a lower rank (or stay inside its own folder).
 STAGES = {"read": 1, "decide": 2, "generate": 3, "host": 4, "device": 4}
 #: Modules every stage may import.
-BASE = {"bindgen", "bindgen.errors", "bindgen.output"}
+BASE = {"bindgen", "bindgen.errors", "bindgen.output", "bindgen.resources"}
 #: Folders that compose the stages; they may import anything.
 COMPOSERS = {"cli", "demo"}
 #: ``python -m bindgen``: the one module outside cli/ that starts the CLI.
@@ -92,7 +92,7 @@ def wrong_arrow(arrow: Arrow) -> str | None:
     if src is None:
         return "the shared base imports only the shared base"
     if dst is None:
-        return f"{arrow.target} is not part of the shared base (bindgen/errors.py, bindgen/output.py)"
+        return f"{arrow.target} is not part of the shared base (errors.py, output.py, resources.py)"
     if src not in STAGES or dst not in STAGES:
         return f"{src}/ or {dst}/ is not a known stage: add it to STAGES or COMPOSERS"
     if src == "device":

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from bindgen.errors import BindgenError
+from bindgen.resources import demo_dir
 
 if TYPE_CHECKING:
     from bindgen.generate.android.project import Generated
 
-HERE = Path(__file__).resolve().parent
+HERE = demo_dir()
 MODEL = HERE / "shapes.tflite"
 LABELS = HERE / "labels.txt"
 SPEC = HERE / "spec.toml"

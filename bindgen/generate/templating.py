@@ -2,8 +2,8 @@
 
 Templates only lay out text. Names, literals and escaping are decided in Python (see
 ``bindgen.generate.kotlin.names``) and arrive in templates as ready-made strings; ``StrictUndefined``
-makes any typo fail loudly. Templates live in the top-level ``templates/`` folder, which the
-wheel ships as ``bindgen/templates``.
+makes any typo fail loudly. Templates live in the top-level ``templates/`` folder, found by
+:mod:`bindgen.resources` (the wheel ships it inside the package).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+
+from bindgen.resources import templates_dir
 
 
 class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
@@ -44,13 +46,6 @@ def bytecode_cache() -> jinja2.BytecodeCache | None:
     except (OSError, RuntimeError):  # RuntimeError: no home directory
         return None
     return _QuietBytecodeCache(str(root))
-
-
-def templates_dir() -> Path:
-    packaged = Path(__file__).parent / "templates"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "templates"  # editable install / checkout
 
 
 @functools.cache

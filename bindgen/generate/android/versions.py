@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bindgen.errors import BindgenError
+from bindgen.resources import version_catalog
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -48,11 +49,8 @@ REQUIRED_KEYS = (
 
 
 def catalog_path() -> Path:
-    """The catalog shipped in the wheel, else the checkout's ``gradle/libs.versions.toml``."""
-    packaged = Path(__file__).parent / "libs.versions.toml"
-    if packaged.is_file():
-        return packaged
-    return Path(__file__).resolve().parents[3] / "gradle" / "libs.versions.toml"
+    """``gradle/libs.versions.toml``, shipped in the wheel or in the checkout (:mod:`bindgen.resources`)."""
+    return version_catalog()
 
 
 def parse_version(text: str) -> tuple[int, ...]:
