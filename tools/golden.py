@@ -69,9 +69,8 @@ def android_sample(out_dir: Path = ANDROID_SAMPLE) -> Path:
     ``gradle wrapper`` (Debian's 4.4.1 here, byte-identical run after run). On a machine without
     a ``gradle`` the committed launcher files are kept as they are, so regenerating never drops them.
     """
-    from bindgen.generate.android.gradle_wrapper import LAUNCHER_FILES, find_gradle
-
     from bindgen.demo import demo_project
+    from bindgen.device.gradle_wrapper import LAUNCHER_FILES, find_gradle
     from bindgen.output import GeneratedFile, write_files
 
     kept = [
