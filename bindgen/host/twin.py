@@ -230,6 +230,12 @@ def _read_text_file(path: str) -> str:
         raise BindgenError(f"cannot read text: {error}", where=path) from None
 
 
+def _cannot_run(error: RuntimeError, model_path: str) -> BindgenError:
+    """LiteRT's multi-line failure (unresolved custom op, a kernel that fails) as one line."""
+    reason = " ".join(str(error).split())
+    return BindgenError(f"the interpreter cannot run this model: {reason}", where=model_path)
+
+
 def run_plan(
     plan: BindingPlan, model_path: str, inputs: Sequence[str], top_k: int | None, text: str | None = None
 ) -> dict[str, Any]:
@@ -251,7 +257,10 @@ def run_plan(
         hint = '; a text model also takes --text "…" or one .txt file' if plan.text is not None else ""
         raise BindgenError(f"the model has {len(plan.inputs)} input(s) ({names}); {len(inputs)} given{hint}")
     interpreter = interpreter_class(model_path=model_path, num_threads=1)
-    interpreter.allocate_tensors()
+    try:
+        interpreter.allocate_tensors()
+    except RuntimeError as error:  # e.g. a custom op this interpreter has no kernel for
+        raise _cannot_run(error, model_path) from None
     if text is not None:
         for position, value in _text_inputs(np, plan, model_path, text).items():
             interpreter.set_tensor(plan.inputs[position].tensor.index, value)
@@ -265,7 +274,10 @@ def run_plan(
         else:
             value = _tensor_input(np, plan_in, path)
         interpreter.set_tensor(plan_in.tensor.index, value)
-    interpreter.invoke()
+    try:
+        interpreter.invoke()
+    except RuntimeError as error:
+        raise _cannot_run(error, model_path) from None
     floats = {
         o.index: _floats(np, interpreter.get_tensor(o.tensor.index), o.dequantize) for o in plan.outputs
     }
@@ -296,14 +308,20 @@ def run_model(
     return run_plan(build_plan(model), str(model_path), inputs, top_k, text)
 
 
-def preprocessed_inputs(model_path: str | Path, inputs: Sequence[str]) -> list[list[float]]:
+def preprocessed_inputs(
+    model_path: str | Path, inputs: Sequence[str], text: str | None = None
+) -> list[list[float]]:
     """The input tensors exactly as :func:`run_plan` feeds them to the interpreter, flattened.
 
     The generated device test compares the wrapper's own preprocessing of the sample with these,
     which catches a wrong normalization or channel order even where the outputs are saturated.
+    A text model takes ``text``: its token ids, mask and segment ids, by input position.
     """
     np, _, image_module = _imports()
     plan = build_plan(read_model(model_path))
+    if text is not None and plan.text is not None:
+        tokens = _text_inputs(np, plan, str(model_path), text)
+        return [[float(x) for x in np.asarray(tokens[i]).ravel()] for i in range(len(plan.inputs))]
     values = []
     for plan_in, path in zip(plan.inputs, inputs, strict=True):
         if plan_in.role is InputRole.IMAGE:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 import shutil
 import struct
@@ -34,6 +35,11 @@ EXPECTED_ASSET = "expected_outputs.json"
 #: (a prime, so every channel and column is sampled; a few hundred values instead of all).
 INPUT_STRIDE = 97
 SAMPLE_IMAGE_ASSET = "sample.png"
+#: Text models: the sample the device test and ``bindgen run --text`` both feed to ``process(text)``
+#: (words a sentiment vocabulary has, punctuation, and a word it probably has not).
+SAMPLE_TEXT = "The movie was great, and the acting was wonderful: zyzzyva!"
+#: Audio models: a synthetic 16-bit PCM clip of exactly one ``process(samples)`` call.
+SAMPLE_AUDIO_ASSET = "sample.wav"
 _APP_ID = re.compile(r"[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)+\Z")
 
 class HostTwin(Protocol):
@@ -42,9 +48,13 @@ class HostTwin(Protocol):
     Stage 3 must not import stage 4, so the caller (cli/, demo/) hands the module in.
     """
 
-    def run_model(self, model_path: str | Path, inputs: Sequence[str]) -> dict[str, Any]: ...
+    def run_model(
+        self, model_path: str | Path, inputs: Sequence[str], top_k: int | None = None, text: str | None = None
+    ) -> dict[str, Any]: ...
 
-    def preprocessed_inputs(self, model_path: str | Path, inputs: Sequence[str]) -> list[list[float]]: ...
+    def preprocessed_inputs(
+        self, model_path: str | Path, inputs: Sequence[str], text: str | None = None
+    ) -> list[list[float]]: ...
 
 
 class LauncherFiles(Protocol):
@@ -85,11 +95,12 @@ class ParityCheck:
 
 @dataclass(frozen=True)
 class InputCheck:
-    """One preprocessed input the device test compares with the host's (image inputs)."""
+    """One preprocessed input the device test compares with the host's (image and text inputs)."""
 
-    key: str  # key in the expected-values asset: the process() parameter name
+    key: str  # key in the expected-values asset: the process() parameter name / tokens.<field>
     index: int  # the input's position (as in the host twin's input list)
-    expression: str  # Kotlin: the wrapper's preprocessing of ``bitmap``, as a FloatArray
+    expression: str  # Kotlin: the wrapper's preprocessing of the sample, as a FloatArray
+    stride: int = INPUT_STRIDE  # every stride-th value is compared
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,8 @@ class AppSpec:
     input_checks: tuple[InputCheck, ...]
     model_image_side: int  # the longest side of the model's image input (0: none)
     input_mode: str = "tensor"  # what the app asks the user for: image | text | audio | tensor
+    sample_text: str = ""  # text models: SAMPLE_TEXT as a Kotlin string literal
+    sample_audio_asset: str = ""  # audio models: the bundled WAV the device test feeds
     audio_sample_rate: int = 0  # audio models: the rate and channels the model takes
     audio_channels: int = 0
 
@@ -177,15 +190,39 @@ def synthetic_image(width: int = 256, height: int = 256) -> bytes:
     return _png(width, height, bytes(pixels))
 
 
+def synthetic_clip(sample_rate: int, channels: int, samples: int) -> bytes:
+    """A deterministic 16-bit PCM WAV of ``samples`` interleaved values (two tones, a rising
+    sweep and a different phase per channel), for audio models: the host reads it as ``s / 32768``
+    (``bindgen run``), the app's ``Wav`` the same, so both feed ``process(samples)`` equal floats."""
+    frames = samples // max(channels, 1)
+    rate = max(sample_rate, 1)
+    data = bytearray()
+    for f in range(frames):
+        t = f / rate
+        for c in range(channels):
+            value = 0.35 * math.sin(2 * math.pi * 440.0 * t + c) + 0.25 * math.sin(
+                2 * math.pi * (300.0 + 900.0 * f / max(frames, 1)) * t
+            )
+            data += struct.pack("<h", max(-32768, min(32767, round(value * 32767))))
+    fmt = struct.pack("<HHIIHH", 1, channels, sample_rate, sample_rate * channels * 2, channels * 2, 16)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
 def _sample_tensor(shape: tuple[int, ...], dtype_name: str, itemsize: int) -> bytes:
     """A deterministic ramp in [0, 1) (float) or [0, 100) (integers), little-endian."""
     count = 1
     for d in shape:
         count *= max(d, 1)
-    formats = {"float32": "<f", "int32": "<i", "int64": "<q", "uint8": "<B", "int8": "<b", "int16": "<h"}
+    formats = {
+        "float32": "<f", "float16": "<e", "int32": "<i", "int64": "<q", "uint8": "<B", "int8": "<b",
+        "int16": "<h", "bool": "<?",
+    }  # fmt: skip
     fmt = formats.get(dtype_name)
     if fmt is None:
         raise BindgenError(f"no sample input can be made for a {dtype_name} input tensor")
+    if dtype_name == "bool":
+        return b"".join(struct.pack(fmt, i % 3 == 0) for i in range(count))
     is_float = dtype_name.startswith("float")
     return b"".join(struct.pack(fmt, (i % 97) / 97.0 if is_float else i % 100) for i in range(count))
 
@@ -223,7 +260,14 @@ def parity_checks(binding: Any, plan: Any) -> tuple[ParityCheck, ...]:
 
 
 def input_checks(binding: Any) -> tuple[InputCheck, ...]:
-    """The image input as the wrapper preprocesses it (its ImageProcessor, internal for this)."""
+    """The image input as the wrapper preprocesses it (its ImageProcessor, internal for this), or
+    every token id, mask and segment id ``tokenize(SampleInput.TEXT)`` gives (text models)."""
+    if binding.text is not None:
+        tokens = "model.tokenize(SampleInput.TEXT)"
+        return tuple(
+            InputCheck(arg, i, f"Flatten.ints({tokens}.{arg.split('.')[-1]})", 1)
+            for i, arg in enumerate(binding.text.arguments)
+        )
     if not single_image_input(binding):
         return ()
     (i,) = binding.inputs
@@ -249,7 +293,10 @@ def _host_values(kind: str, value: Any) -> list[float]:
     return _flat(value)
 
 
-_NPY_DESCR = {"float32": "<f4", "int32": "<i4", "int64": "<i8", "uint8": "|u1", "int8": "|i1", "int16": "<i2"}
+_NPY_DESCR = {
+    "float32": "<f4", "float16": "<f2", "int32": "<i4", "int64": "<i8", "uint8": "|u1", "int8": "|i1",
+    "int16": "<i2", "bool": "|b1",
+}  # fmt: skip
 
 
 def _npy(data: bytes, shape: tuple[int, ...], dtype_name: str) -> bytes:
@@ -296,10 +343,12 @@ def expected_outputs(
     inputs: list[tuple[str, bytes]],
     twin: HostTwin,
     in_checks: tuple[InputCheck, ...] = (),
+    text: str | None = None,
 ) -> dict[str, Any]:
     """The values ``bindgen run`` (the host twin) computes on the sample input, per parity check.
 
-    The one place the host twin is called. Inputs are ``("png", bytes)`` or ``("npy", bytes)``.
+    The one place the host twin is called. Inputs are ``("png", bytes)``, ``("wav", bytes)`` or
+    ``("npy", bytes)``; a text model gets ``text`` instead (``bindgen run --text``).
     Returns ``{"tolerance": …, "outputs": {key: [values]}, "inputs": {key: {"stride": s, "values":
     [every s-th value of the preprocessed input]}}}`` or, when the twin cannot run here
     (the ``run`` extra is not installed), ``{"tolerance": …, "unavailable": reason}``: the device
@@ -313,15 +362,15 @@ def expected_outputs(
             path.write_bytes(data)
             paths.append(str(path))
         try:
-            host = twin.run_model(model_path, paths)["outputs"]
-            fed = twin.preprocessed_inputs(model_path, paths) if in_checks else []
+            host = twin.run_model(model_path, paths, text=text)["outputs"]
+            fed = twin.preprocessed_inputs(model_path, paths, text) if in_checks else []
         except BindgenError as error:
             result["unavailable"] = f"bindgen run could not compute the host values: {error.one_line()}"
             return result
     result["outputs"] = {c.key: _host_values(c.host_kind, host[c.host_name]) for c in checks}
     if in_checks:
         result["inputs"] = {
-            c.key: {"stride": INPUT_STRIDE, "values": fed[c.index][::INPUT_STRIDE]} for c in in_checks
+            c.key: {"stride": c.stride, "values": fed[c.index][:: c.stride]} for c in in_checks
         }
     return result
 
@@ -340,27 +389,19 @@ def _kind(output_kind: str) -> str:
     )
 
 
-_TOKENIZERS = ("BertTokenizerOptions", "RegexTokenizerOptions", "SentencePieceTokenizerOptions")
-
-
-def input_mode(model: Any, binding: Any) -> tuple[str, int, int]:
+def input_mode(binding: Any) -> tuple[str, int, int]:
     """(mode, sample rate, channels): what the app's UI offers for this model's input.
 
-    ``text`` when the metadata has a tokenizer (the wrapper then offers ``process(text: String)``),
-    ``audio`` when an input has AudioProperties (``process(samples: FloatArray)``), ``image`` for
-    one-input image models, else ``tensor`` (the bundled sample tensors only).
+    Decided by the wrapper's own overloads, so the app never calls one the wrapper lacks: ``text``
+    when it has ``process(text: String)`` (BERT / regex tokenizer metadata the plan accepts; not
+    SentencePiece, not dynamic BERT), ``audio`` when it has ``process(samples: FloatArray)``
+    (AudioProperties), ``image`` for one-input image models, else ``tensor`` (the bundled sample
+    tensors only).
     """
-    md = (getattr(model, "metadata", None) or {}).get("subgraph_metadata") or [{}]
-    sub = md[0] or {}
-    units = [*(sub.get("input_process_units") or ())]
-    for tensor in sub.get("input_tensor_metadata") or ():
-        units += [*((tensor or {}).get("process_units") or ())]
-        content = (tensor or {}).get("content") or {}
-        if content.get("content_properties_type") == "AudioProperties":
-            props = content.get("content_properties") or {}
-            return "audio", int(props.get("sample_rate") or 0), int(props.get("channels") or 1)
-    if any(u.get("options_type") in _TOKENIZERS for u in units):
+    if binding.text is not None:
         return "text", 0, 0
+    if binding.audio is not None:
+        return "audio", int(binding.audio.sample_rate), int(binding.audio.channels)
     return ("image" if single_image_input(binding) else "tensor"), 0, 0
 
 
@@ -369,7 +410,7 @@ def single_image_input(binding: Any) -> bool:
     return bool(binding.has_image_input) and len(binding.inputs) == 1
 
 
-def build_spec(binding: Any, plan: Any, app_id: str, app_name: str, model: Any = None) -> AppSpec:
+def build_spec(binding: Any, plan: Any, app_id: str, app_name: str) -> AppSpec:
     from bindgen.decide.plan import Resize
     from bindgen.generate.kotlin.names import kotlin_string_literal
 
@@ -391,7 +432,14 @@ def build_spec(binding: Any, plan: Any, app_id: str, app_name: str, model: Any =
             outputs.append(
                 AppOutput(str(o.name), str(o.raw_name), kind, lit, plain, f"output {o.index}", values)
             )
-    if single_image_input(binding):
+    mode, rate, channels = input_mode(binding)
+    if mode == "text":  # the overload the app calls, on the text the host values were computed on
+        process_args, test_args, bench_args = "SampleInput.TEXT", "SampleInput.TEXT", "SampleInput.TEXT"
+    elif mode == "audio":
+        process_args = "SampleInput.samples(this)"
+        test_args = "SampleInput.samples(Device.context)"
+        bench_args = "SampleInput.samples(context)"
+    elif single_image_input(binding):
         process_args = "bitmap"
         test_args = "SampleInput.bitmap(Device.context)"
         bench_args = "SampleInput.bitmap(context)"
@@ -403,7 +451,6 @@ def build_spec(binding: Any, plan: Any, app_id: str, app_name: str, model: Any =
         process_args = ", ".join(f"{r}(this, {n})" for n, r in enumerate(readers))
         test_args = ", ".join(f"{r}(Device.context, {n})" for n, r in enumerate(readers))
         bench_args = ", ".join(f"{r}(context, {n})" for n, r in enumerate(readers))
-    mode, rate, channels = input_mode(model, binding)
     inputs = tuple(
         AppInput(", ".join(str(d) for d in i.shape), (i.data_type or "DataType.FLOAT32").split(".")[-1])
         for i in binding.inputs
@@ -430,6 +477,8 @@ def build_spec(binding: Any, plan: Any, app_id: str, app_name: str, model: Any =
         input_mode=mode,
         audio_sample_rate=rate,
         audio_channels=channels,
+        sample_text=kotlin_string_literal(SAMPLE_TEXT) if mode == "text" else "",
+        sample_audio_asset=SAMPLE_AUDIO_ASSET if mode == "audio" else "",
     )
 
 
@@ -442,6 +491,7 @@ def render_project(
     model_bytes: bytes,
     sample_image: bytes,
     sample_tensors: list[bytes],
+    sample_audio: bytes | None,
     expected: dict[str, Any],
     readme: str,
 ) -> list[GeneratedFile]:
@@ -477,6 +527,8 @@ def render_project(
     files += [
         GeneratedFile(f"{src}/assets/sample_input_{i}.bin", data) for i, data in enumerate(sample_tensors)
     ]
+    if sample_audio is not None:
+        files.append(GeneratedFile(f"{src}/assets/{SAMPLE_AUDIO_ASSET}", sample_audio))
     for name in ("MainActivity", "Presenter", "SampleInput", "DecodeSize", "RunLabel", "PictureDecoder"):
         files.append(
             GeneratedFile(
@@ -566,16 +618,23 @@ def generate(
     binding = binding_for(model, package, plan=plan)
     wrapper = render_binding(binding)
     image_bytes = sample_png(binding, plan, sample_image)
+    spec = build_spec(binding, plan, app_id, app_name)
     tensors = []
     host_inputs: list[tuple[str, bytes]] = []
-    if single_image_input(binding):
+    text: str | None = None
+    audio: bytes | None = None
+    if spec.input_mode == "text":  # process(text) on the device, `bindgen run --text` here
+        text = SAMPLE_TEXT
+    elif binding.audio is not None:  # process(samples) of the WAV's floats on both sides
+        audio = synthetic_clip(spec.audio_sample_rate, spec.audio_channels, binding.audio.samples)
+        host_inputs.append(("wav", audio))
+    elif single_image_input(binding):
         host_inputs.append(("png", image_bytes))
     else:
         for i in binding.inputs:
             data = _sample_tensor(i.shape, i.dtype, 0)
             tensors.append(data)
             host_inputs.append(("npy", _npy(data, i.shape, i.dtype)))
-    spec = build_spec(binding, plan, app_id, app_name, model)
     readme = render(
         "android/README.md.j2", notice=GENERATED_NOTICE, app=spec, v=versions, model_name=model_path.name
     )
@@ -587,7 +646,8 @@ def generate(
         model_bytes=model_path.read_bytes(),
         sample_image=image_bytes,
         sample_tensors=tensors,
-        expected=expected_outputs(model_path, spec.parity, host_inputs, twin, spec.input_checks),
+        sample_audio=audio,
+        expected=expected_outputs(model_path, spec.parity, host_inputs, twin, spec.input_checks, text),
         readme=readme,
     )
     message = "no Gradle launcher requested"
