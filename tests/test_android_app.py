@@ -120,30 +120,12 @@ TEXT_AUDIO = {"nl_classifier": "com.example.textapp", "bert_classifier": "com.ex
               "audio_classifier": "com.example.audioapp"}  # fmt: skip
 
 
-#: The app shows the device that really ran (``device``, ``fallbackReason`` on the wrapper), members
-#: the wrapper API work is adding in parallel. Until a generated wrapper has them these stand-ins
-#: let the app compile here; :func:`_pending_wrapper_api` writes them only when the wrapper lacks
-#: them (a member would win over an extension anyway), so they vanish once the wrapper has them.
-PENDING_API = """package {package}
-
-val {cls}.device: {cls}.Device get() = {cls}.Device.CPU
-
-val {cls}.fallbackReason: String? get() = null
-"""
-
-
-def _pending_wrapper_api(folder: Path, package: str) -> None:
-    main = folder / "app/src/main/kotlin" / package.replace(".", "/")
-    wrapper = next(p for p in main.glob("*.kt") if "fun newInstance(" in p.read_text(encoding="utf-8"))
-    if "val fallbackReason" not in wrapper.read_text(encoding="utf-8"):
-        (main / "PendingWrapperApi.kt").write_text(PENDING_API.format(package=package, cls=wrapper.stem), "utf-8")
-
-
 def _generate(model: Path, out: Path, package: str) -> Path:
     from bindgen.generate.android import project
+    from tests.toolchain.pending_api import add_pending_wrapper_api
 
     folder = project.generate_project(model, out, package=package, gradlew=False).out_dir
-    _pending_wrapper_api(folder, package)
+    add_pending_wrapper_api(folder, package)
     return folder
 
 
@@ -225,6 +207,7 @@ def test_text_and_audio_apps_compile_and_their_unit_tests_pass(
     `process(text)` / `process(samples)` overloads, in one kotlinc run; then their unit tests."""
     from tests.toolchain import compile_kotlin, run_ktlint
     from tests.toolchain.android import kotlin_sources, r_source, run_unit_tests, unit_test_classes
+    from tests.toolchain.pending_api import FILE_NAME
 
     sources: list[Path] = []
     for name, (folder, package) in text_audio_projects.items():
@@ -238,7 +221,7 @@ def test_text_and_audio_apps_compile_and_their_unit_tests_pass(
     output = run_unit_tests(tmp_path / "classes", tests)
     assert "OK (" in output
     generated = [p for folder, _ in text_audio_projects.values() for p in kotlin_sources(folder)]
-    assert run_ktlint([p for p in generated if p.name != "PendingWrapperApi.kt"]) == []
+    assert run_ktlint([p for p in generated if p.name != FILE_NAME]) == []
 
 
 @pytest.mark.slow
