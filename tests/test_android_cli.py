@@ -112,3 +112,15 @@ def test_each_kind_of_app_not_compiled_elsewhere_compiles_in_one_kotlinc_run(
     compile_kotlin(sources, tmp_path / "classes")
     output = run_unit_tests(tmp_path / "classes", [t for n in picked for t in unit_test_classes(generated[n])])
     assert re.search(r"^OK \(\d+ tests\)", output, re.MULTILINE), output
+
+
+def test_a_model_the_host_interpreter_cannot_run_is_a_one_line_error(tmp_path: Path) -> None:
+    """LiteRT's multi-line failure on a MediaPipe custom op: `bindgen run` says it on one line
+    (and android-project then writes the project with that reason as its missing host values)."""
+    from bindgen.generate.android.project import synthetic_image
+    from tests.toolchain.fixtures import all_models
+
+    picture = tmp_path / "picture.png"
+    picture.write_bytes(synthetic_image(64, 64))
+    result = bindgen("run", all_models()["mp_face_landmark_face_landmark_with_attention"], picture)
+    assert_one_line_error(result, "the interpreter cannot run this model", "Landmarks2TransformMatrix")
