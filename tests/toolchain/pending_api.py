@@ -9,6 +9,7 @@ so they vanish by themselves once the wrapper has the real members.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 FILE_NAME = "PendingWrapperApi.kt"
@@ -25,7 +26,7 @@ def add_pending_wrapper_api(project: Path, package: str) -> bool:
     """Write the stand-ins into ``project``'s main source set when its wrapper needs them."""
     main = project / "app/src/main/kotlin" / package.replace(".", "/")
     wrapper = next(p for p in sorted(main.glob("*.kt")) if "fun newInstance(" in p.read_text(encoding="utf-8"))
-    if "val fallbackReason" in wrapper.read_text(encoding="utf-8"):
+    if re.search(r"\b(?:val|var) fallbackReason\b", wrapper.read_text(encoding="utf-8")):
         return False
     (main / FILE_NAME).write_text(_SOURCE.format(package=package, cls=wrapper.stem), encoding="utf-8")
     return True
