@@ -19,7 +19,13 @@ def android_project(
     ] = None,
     app_name: Annotated[str | None, typer.Option("--app-name", help="Name shown under the icon.")] = None,
     package: Annotated[str | None, typer.Option("--package", help="Kotlin package of the wrapper and app.")] = None,
-    sample: Annotated[Path | None, typer.Option("--sample", help="Image bundled as the sample input.")] = None,
+    sample: Annotated[
+        Path | None,
+        typer.Option(
+            "--sample",
+            help="Image bundled as the sample input (text and audio models get a fixed sentence / a synthetic clip).",
+        ),
+    ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty output folder.")] = False,
     no_gradlew: Annotated[bool, typer.Option("--no-gradlew", help="Do not run `gradle wrapper`.")] = False,
 ) -> None:
