@@ -154,6 +154,7 @@ def test_text_and_audio_apps_offer_their_input_and_test_the_overload_the_app_cal
         main = folder / "app/src/main/kotlin" / package.replace(".", "/")
         activity = (main / "MainActivity.kt").read_text(encoding="utf-8")
         assert "instance.process(words)" in activity and "EditText" in activity and "R.id.camera" not in activity
+        assert "text.setText(SampleInput.TEXT)" in activity, "the field starts with the verified sentence"
         layout = (folder / "app/src/main/res/layout/activity_main.xml").read_text(encoding="utf-8")
         assert 'android:id="@+id/text"' in layout and "@+id/pick" not in layout
         assert f"const val TEXT = {json.dumps(SAMPLE_TEXT)}" in (main / "SampleInput.kt").read_text(encoding="utf-8")
