@@ -14,6 +14,7 @@ import pytest
 
 from bindgen.generate.android import gradle_wrapper
 from bindgen.generate.android.versions import load_versions
+from bindgen.host import twin
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "android-sample"
@@ -88,7 +89,7 @@ def test_device_tests_pass_on_the_jvm_and_catch_a_wrong_normalization(tmp_path: 
     good = demo.demo_project(tmp_path / "good", gradlew=False)
     model = demo.annotate_demo_model(tmp_path / demo.MODEL.name)
     bad = project.generate_project(
-        model, tmp_path / "bad", package="dev.bindgen.wrongnorm", sample_image=demo.SAMPLE, gradlew=False
+        model, tmp_path / "bad", package="dev.bindgen.wrongnorm", sample_image=demo.SAMPLE, twin=twin
     ).out_dir
     wrapper = next(bad.rglob("Shapes.kt"))
     source = wrapper.read_text(encoding="utf-8")
@@ -124,7 +125,7 @@ def _generate(model: Path, out: Path, package: str) -> Path:
     from bindgen.generate.android import project
     from tests.toolchain.pending_api import add_pending_wrapper_api
 
-    folder = project.generate_project(model, out, package=package, gradlew=False).out_dir
+    folder = project.generate_project(model, out, package=package, twin=twin).out_dir
     add_pending_wrapper_api(folder, package)
     return folder
 

@@ -159,11 +159,9 @@ def test_no_wrapper_and_no_gradle_on_path_is_one_line(
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     result = CliRunner().invoke(app, ["build", str(tmp_path)])
     assert result.exit_code == 2
-    from bindgen.generate.android.versions import load_versions
-
     assert result.stderr.strip().splitlines() == [
         f"bindgen: error: {tmp_path}: no gradlew in the project and no gradle on PATH "
-        f"(in an EMPTY folder run `gradle wrapper --gradle-version {load_versions().gradle}` with any Gradle "
+        "(in an EMPTY folder run `gradle wrapper` with any Gradle "
         "and copy its gradlew, gradlew.bat and gradle/wrapper/gradle-wrapper.jar into the project (in the "
         "project itself an old Gradle fails configuring the AGP 9 build), or open it in Android Studio (it "
         "reads gradle/wrapper/gradle-wrapper.properties); or install Gradle)"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bindgen.host import twin
 from tests.toolchain.project_tests import DEVICE_ONLY, run_project_tests
 
 pytestmark = pytest.mark.slow
@@ -30,7 +31,7 @@ def _generated(kind: str, out: Path) -> tuple[Path, str]:
 
     model = model_path("float_classifier") if kind == "raw" else annotated_model(kind)
     package = f"com.example.{kind}"
-    return project.generate_project(model, out / kind, package=package, gradlew=False).out_dir, package
+    return project.generate_project(model, out / kind, package=package, twin=twin).out_dir, package
 
 
 @pytest.mark.parametrize("kind", ["sample", "detector", "segmenter", "raw"])

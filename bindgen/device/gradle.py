@@ -49,21 +49,15 @@ _DISTRIBUTION = re.compile(r"^distributionUrl=.*/gradle-([0-9][0-9A-Za-z.\-]*?)-
 def _no_launcher_hint(project_dir: Path) -> str:
     """How to add ``gradlew`` so that it works: ``gradle wrapper`` in the project itself fails with
     an old Gradle (it cannot configure an AGP 9 build), so it runs in an empty folder, for the
-    Gradle the project's ``gradle-wrapper.properties`` pins (else the one bindgen pins)."""
-    from bindgen.generate.android.gradle_wrapper import how_to_add
+    Gradle the project's ``gradle-wrapper.properties`` pins."""
+    from bindgen.device.gradle_wrapper import how_to_add
 
     properties = project_dir / "gradle" / "wrapper" / "gradle-wrapper.properties"
     try:
         found = _DISTRIBUTION.search(properties.read_text(encoding="utf-8", errors="replace"))
     except OSError:
         found = None
-    if found is not None:
-        version = found[1]
-    else:
-        from bindgen.generate.android.versions import load_versions
-
-        version = load_versions().gradle
-    return how_to_add(version) + "; or install Gradle"
+    return how_to_add(found[1] if found is not None else None) + "; or install Gradle"
 
 
 _ANDROID_PLUGIN = re.compile(

@@ -34,9 +34,11 @@ class WrapperOutcome:
     message: str
 
 
-def how_to_add(gradle_version: str) -> str:
+def how_to_add(gradle_version: str | None) -> str:
+    """The advice, for the Gradle a project pins (None: the project pins none)."""
+    command = f"gradle wrapper --gradle-version {gradle_version}" if gradle_version else "gradle wrapper"
     return (
-        f"in an EMPTY folder run `gradle wrapper --gradle-version {gradle_version}` with any Gradle and "
+        f"in an EMPTY folder run `{command}` with any Gradle and "
         "copy its gradlew, gradlew.bat and gradle/wrapper/gradle-wrapper.jar into the project "
         "(in the project itself an old Gradle fails configuring the AGP 9 build), "
         "or open it in Android Studio (it reads gradle/wrapper/gradle-wrapper.properties)"
