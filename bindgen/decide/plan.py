@@ -353,6 +353,21 @@ def _calibration(model: Model, meta: Mapping[str, Any] | None) -> Calibration | 
     )
 
 
+def _check_counts(
+    model: Model, what: str, classes: int, labels: Labels | None, calibration: Calibration | None
+) -> None:
+    """Label and calibration files must have one line per class, as the Task Library requires;
+    a short file would otherwise give classes a silent "" label or the default score."""
+    from bindgen.errors import BindgenError
+
+    for name, count in (
+        (labels.file_name if labels else "", len(labels.labels) if labels else None),
+        (calibration.file_name if calibration else "", len(calibration.sigmoids) if calibration else None),
+    ):
+        if count is not None and count != classes:
+            raise BindgenError(f"{what}: {name!r} has {count} lines, the model has {classes} classes", where=model.path)
+
+
 def _threshold(meta: Mapping[str, Any] | None) -> float | None:
     units = _units(meta, "ScoreThresholdingOptions")
     return float(units[0].get("global_score_threshold", 0.0)) if units else None
@@ -502,7 +517,10 @@ def _box(props: Mapping[str, Any]) -> BoundingBox:
 
 def build_plan(model: Model) -> BindingPlan:
     """Decide every pre- and post-processing step from the model and its metadata."""
-    md: Mapping[str, Any] = model.metadata or {}
+    from bindgen.read.tflite.reader import read_exact_metadata
+
+    # Exact float32 values: thresholds, mean/std and default scores compare and compute like the Task Library's.
+    md: Mapping[str, Any] = read_exact_metadata(model) or {}
     sub_md: Mapping[str, Any] = (md.get("subgraph_metadata") or [{}])[0]
     sub = model.main
     in_md = list(sub_md.get("input_tensor_metadata") or ())
@@ -534,6 +552,18 @@ def build_plan(model: Model) -> BindingPlan:
         by_role = {r: i for i, r in roles.items()}
         class_meta = at(out_md, by_role["classes"])
         score_meta = at(out_md, by_role["scores"])
+        detection_labels = _labels(model, _files(class_meta, "TENSOR_VALUE_LABELS")) or _labels(
+            model, _files(class_meta, "TENSOR_AXIS_LABELS")
+        )
+        detection_calibration = _calibration(model, score_meta)
+        if detection_labels is not None:  # the class tensor holds indices: the labels are the classes
+            _check_counts(
+                model,
+                f"detections (classes from {detection_labels.file_name!r})",
+                len(detection_labels.labels),
+                None,
+                detection_calibration,
+            )
         group_name = "detection_result"
         for group in sub_md.get("output_tensor_groups") or ():
             group_name = str(group.get("name") or group_name)
@@ -546,9 +576,8 @@ def build_plan(model: Model) -> BindingPlan:
                 scores=by_role["scores"],
                 count=by_role["count"],
                 box=_box(_content(at(out_md, box_output))[1]),
-                labels=_labels(model, _files(class_meta, "TENSOR_VALUE_LABELS"))
-                or _labels(model, _files(class_meta, "TENSOR_AXIS_LABELS")),
-                calibration=_calibration(model, score_meta),
+                labels=detection_labels,
+                calibration=detection_calibration,
                 score_threshold=_threshold(score_meta),
             )
         )
@@ -588,7 +617,24 @@ def build_plan(model: Model) -> BindingPlan:
                     class_axis_size=tensor.shape[3],
                 )
             )
+        elif (
+            labels is not None
+            and len(tensor.shape) >= 1
+            and math.prod(tensor.shape) == tensor.shape[-1]
+            and len(labels.labels) != tensor.shape[-1]
+        ):
+            # The labels cannot describe this tensor (MediaPipe's hand_landmark models list their
+            # output metadata in another order than their tensors): no categories with "" labels,
+            # the values stay raw and the KDoc says why.
+            note = (
+                f"Not decoded as categories: {labels.file_name!r} has {len(labels.labels)} lines, "
+                f"the tensor has {tensor.shape[-1]} values."
+            )
+            description = f"{description}\n\n{note}" if description else note
+            outputs.append(OutputPlan(i, tensor, name, description, OutputRole.TENSOR, deq))
         elif labels is not None and len(tensor.shape) >= 1 and math.prod(tensor.shape) == tensor.shape[-1]:
+            calibration = _calibration(model, meta)
+            _check_counts(model, f"output {name!r}", tensor.shape[-1], labels, calibration)
             outputs.append(
                 OutputPlan(
                     i,
@@ -598,7 +644,7 @@ def build_plan(model: Model) -> BindingPlan:
                     OutputRole.CLASSIFICATION,
                     deq,
                     labels=labels,
-                    calibration=_calibration(model, meta),
+                    calibration=calibration,
                     score_threshold=_threshold(meta),
                     class_axis_size=tensor.shape[-1],
                 )

@@ -38,14 +38,24 @@ def flatc_float(value: float, digits: int = 6) -> float:
 
 
 def decode(
-    data: bytes | memoryview | mmap.mmap, *, where: str, base: int = 0, size: int | None = None
+    data: bytes | memoryview | mmap.mmap,
+    *,
+    where: str,
+    base: int = 0,
+    size: int | None = None,
+    exact_floats: bool = False,
 ) -> Json:
-    """Decode a metadata flatbuffer (root ``ModelMetadata``) into displayer JSON."""
+    """Decode a metadata flatbuffer (root ``ModelMetadata``) into displayer JSON.
+
+    ``exact_floats``: floats as stored (a float32 exactly), not as the displayer prints them (six
+    decimals): what the processing plan needs, since the Task Library computes with the stored
+    values (a score threshold, a std of 1/128).
+    """
     buf = Buf(data, where=where, base=base, size=size)
-    return _decode_table(buf.root("metadata root table"), ROOT)
+    return _decode_table(buf.root("metadata root table"), ROOT, exact_floats)
 
 
-def _decode_table(table: Table, name: str) -> dict[str, Json]:
+def _decode_table(table: Table, name: str, exact: bool = False) -> dict[str, Json]:
     out: dict[str, Json] = {}
     for field in TABLES[name]:
         what = f"{name}.{field.name}"
@@ -60,26 +70,28 @@ def _decode_table(table: Table, name: str) -> dict[str, Json]:
             )
             sub = table.table(field.id, what)
             if sub is not None and 0 < code <= len(members):
-                out[field.name] = _decode_table(sub, members[code - 1])
+                out[field.name] = _decode_table(sub, members[code - 1], exact)
             continue
         pos = table.field_pos(field.id)
         if pos is None:
             continue
         if field.kind == "scalar":
-            out[field.name] = _decode_scalar(table.buf.scalar(field.type, pos, what), field.type)
+            out[field.name] = _decode_scalar(table.buf.scalar(field.type, pos, what), field.type, exact)
         elif field.kind == "enum":
             raw = int(table.buf.scalar(_ENUM_FMT, pos, what))
             out[field.name] = ENUMS[field.type].get(raw, raw)
         elif field.kind == "string":
             out[field.name] = read_string(table.buf, table.buf.deref(pos, what), what)
         elif field.kind == "table":
-            out[field.name] = _decode_table(table.buf.table(table.buf.deref(pos, what), what), field.type)
+            out[field.name] = _decode_table(table.buf.table(table.buf.deref(pos, what), what), field.type, exact)
         else:
-            out[field.name] = _decode_vector(table, field, what)
+            out[field.name] = _decode_vector(table, field, what, exact)
     return out
 
 
-def _decode_scalar(value: int | float | bool, fmt: str) -> Json:
+def _decode_scalar(value: int | float | bool, fmt: str, exact: bool = False) -> Json:
+    if exact and fmt in ("f", "d"):
+        return float(value)
     if fmt == "f":
         return flatc_float(float(value), 6)
     if fmt == "d":
@@ -87,14 +99,14 @@ def _decode_scalar(value: int | float | bool, fmt: str) -> Json:
     return value
 
 
-def _decode_vector(table: Table, field: Field, what: str) -> list[Json]:
+def _decode_vector(table: Table, field: Field, what: str, exact: bool = False) -> list[Json]:
     if field.type == "string":
         return table.strings(field.id, what) or []
     if field.type.startswith("table:"):
         element = field.type.split(":", 1)[1]
-        return [_decode_table(sub, element) for sub in table.tables(field.id, what) or []]
+        return [_decode_table(sub, element, exact) for sub in table.tables(field.id, what) or []]
     values = table.scalars(field.id, field.type, what) or ()
-    return [_decode_scalar(value, field.type) for value in values]
+    return [_decode_scalar(value, field.type, exact) for value in values]
 
 
 # ----------------------------------------------------------------------------------- encoding

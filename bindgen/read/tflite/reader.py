@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from bindgen.errors import BindgenError
 from bindgen.read.metadata import codec
@@ -202,6 +203,24 @@ def read_associated_file(model: Model | str | Path, name: str) -> bytes:
     path = model.path if isinstance(model, Model) else model
     with ModelFile(path) as mf:
         return mf.read_associated(name)
+
+
+def read_exact_metadata(model: Model) -> Any:
+    """``model.metadata`` with floats as stored (float32 values exactly), re-read from its file;
+    ``model.metadata`` itself when the file is gone or has changed (a replayed description)."""
+    if model.metadata is None:
+        return None
+    try:
+        with ModelFile(model.path) as mf:
+            if mf.size != model.file_size:
+                return model.metadata
+            entry = next(e for e in model.metadata_entries if e.name == METADATA_NAME)
+            buffer = model.buffers[entry.buffer]
+            return codec.decode(
+                mf.data, where=f"{mf.where} ({METADATA_NAME})", base=buffer.offset, size=buffer.size, exact_floats=True
+            )
+    except (OSError, BindgenError, StopIteration):
+        return model.metadata
 
 
 def describe(mf: ModelFile) -> Model:
