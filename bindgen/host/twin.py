@@ -14,6 +14,7 @@ from typing import Any
 
 from bindgen.decide.plan import (
     BindingPlan,
+    BoxCoordinates,
     BoxType,
     Calibration,
     Cast,
@@ -146,26 +147,50 @@ def _text_inputs(np: Any, plan: BindingPlan, model_path: str, text: str) -> dict
     return {i: np.asarray(v, dtype=np.int32).reshape(plan.inputs[i].tensor.shape) for i, v in values.items()}
 
 
+#: The Task Library's floor for the log of a score (``kLogScoreMinimum`` in score_calibration.cc).
+LOG_SCORE_MINIMUM = 1e-16
+
+
+def clamped_log(x: float, threshold: float = LOG_SCORE_MINIMUM) -> float:
+    """The Task Library's ``ClampedLog``: ``log(x)`` above ``threshold``, below it the mirror image
+    ``2 log(t) - log(2t - x)``, so a score <= 0 still gives a finite, order-preserving value."""
+    t = float(_f32(threshold))
+    if x < t:
+        return 2.0 * math.log(t) - math.log(2.0 * t - x)
+    return math.log(x)
+
+
+def _f32(value: float) -> float:
+    """``value`` as the float32 the wrapper (and the Task Library) holds: thresholds compare there."""
+    import struct
+
+    return float(struct.unpack("f", struct.pack("f", value))[0])
+
+
 def calibrate(calibration: Calibration, index: int, score: float) -> float:
-    """The Task Library's score calibration of class ``index`` (BindgenSupport.Calibration)."""
-    sigmoid = calibration.sigmoids[index] if index < len(calibration.sigmoids) else None
+    """The Task Library's score calibration of class ``index`` (BindgenSupport.Calibration).
+
+    Clamped logs (LOG, INVERSE_LOGISTIC) keep a score <= 0 or >= 1 finite, and the result is
+    clamped to ``[0, scale]``, so no class is silently dropped by a NaN.
+    """
+    sigmoid = calibration.sigmoids[index] if 0 <= index < len(calibration.sigmoids) else None
     if sigmoid is None:
         return calibration.default_score
     if sigmoid.min_uncalibrated_score is not None and score < sigmoid.min_uncalibrated_score:
         return calibration.default_score
     if calibration.transformation is ScoreTransformation.LOG:
-        transformed = math.log(score) if score > 0 else -math.inf
+        transformed = clamped_log(score)
     elif calibration.transformation is ScoreTransformation.INVERSE_LOGISTIC:
-        transformed = (math.log(score) if score > 0 else -math.inf) - (
-            math.log(1 - score) if score < 1 else -math.inf
-        )
+        transformed = clamped_log(score) - clamped_log(1.0 - score)
     else:
         transformed = score
     x = transformed * sigmoid.slope + sigmoid.offset
     if x >= 0:
-        return sigmoid.scale / (1 + math.exp(-x))
-    e = math.exp(x)
-    return sigmoid.scale * e / (1 + e)
+        value = sigmoid.scale / (1 + math.exp(-x))
+    else:
+        e = math.exp(x)
+        value = sigmoid.scale * e / (1 + e)
+    return min(max(value, 0.0), max(sigmoid.scale, 0.0))
 
 
 def _floats(np: Any, raw: Any, deq: Dequantize | None) -> Any:
@@ -181,7 +206,7 @@ def _classification(np: Any, plan: OutputPlan, values: Any, top_k: int | None) -
     for i, score in enumerate(values.reshape(-1).tolist()):
         if plan.calibration is not None:
             score = calibrate(plan.calibration, i, score)
-        if plan.score_threshold is not None and score < plan.score_threshold:
+        if plan.score_threshold is not None and score < _f32(plan.score_threshold):
             continue
         result.append({"label": labels[i] if i < len(labels) else "", "index": i, "score": float(score)})
     result.sort(key=lambda c: -float(c["score"]))
@@ -189,8 +214,14 @@ def _classification(np: Any, plan: OutputPlan, values: Any, top_k: int | None) -
 
 
 def _detections(
-    np: Any, group: DetectionGroup, floats: dict[int, Any], top_k: int | None
+    np: Any,
+    group: DetectionGroup,
+    floats: dict[int, Any],
+    top_k: int | None,
+    to_caller: tuple[float, float] = (1.0, 1.0),
 ) -> list[dict[str, Any]]:
+    """Boxes in the caller's image pixels: RATIO values times the image size, PIXEL values (model
+    input pixels) scaled back through the resize; ``to_caller`` is that (x, y) factor."""
     locations = floats[group.locations].reshape(-1)
     classes = floats[group.classes].reshape(-1)
     scores = floats[group.scores].reshape(-1)
@@ -210,8 +241,9 @@ def _detections(
         score = float(scores[i])
         if group.calibration is not None:
             score = calibrate(group.calibration, index, score)
-        if group.score_threshold is not None and score < group.score_threshold:
-            continue
+        if group.score_threshold is not None and not score > _f32(group.score_threshold):
+            continue  # object_detector.cc keeps a detection only when score > threshold
+        box = [box[0] * to_caller[0], box[1] * to_caller[1], box[2] * to_caller[0], box[3] * to_caller[1]]
         result.append({
             "label": labels[index] if 0 <= index < len(labels) else "",
             "index": index,
@@ -264,11 +296,17 @@ def run_plan(
     if text is not None:
         for position, value in _text_inputs(np, plan, model_path, text).items():
             interpreter.set_tensor(plan.inputs[position].tensor.index, value)
+    caller_size: tuple[int, int] | None = None  # (width, height) of the first image input's file
+    model_size: tuple[int, int] | None = None
     for plan_in, path in zip(plan.inputs, inputs, strict=False):
         if not Path(path).is_file():
             raise BindgenError("no such file", where=path)
         if plan_in.role is InputRole.IMAGE:
             value = _image_input(np, image_module, plan_in, path)
+            if caller_size is None and plan_in.width and plan_in.height:
+                with image_module.open(path) as image:
+                    caller_size = image.size
+                model_size = (plan_in.width, plan_in.height)
         elif plan_in.audio is not None and path.lower().endswith(".wav"):
             value = _audio_input(np, plan_in, path)
         else:
@@ -295,7 +333,15 @@ def run_plan(
         elif o.role is not OutputRole.DETECTION:
             outputs[o.name] = values.tolist()
     for group in plan.detection_groups:
-        outputs[group.name] = _detections(np, group, floats, top_k)
+        scale = (1.0, 1.0)
+        if caller_size is not None and model_size is not None:
+            # RATIO: fractions of the image; PIXEL: model input pixels, scaled back through the resize.
+            pixel = group.box.coordinates is BoxCoordinates.PIXEL
+            scale = (
+                caller_size[0] / (model_size[0] if pixel else 1),
+                caller_size[1] / (model_size[1] if pixel else 1),
+            )
+        outputs[group.name] = _detections(np, group, floats, top_k, scale)
     return {"outputs": outputs}
 
 

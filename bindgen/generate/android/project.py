@@ -271,7 +271,7 @@ def input_checks(binding: Any) -> tuple[InputCheck, ...]:
     if not single_image_input(binding):
         return ()
     (i,) = binding.inputs
-    expr = f"Flatten.tensor(model.{i.processor}.process(TensorImage.fromBitmap(bitmap)).tensorBuffer)"
+    expr = f"Flatten.tensor(model.{i.processor}[0].process(TensorImage.fromBitmap(bitmap)).tensorBuffer)"
     return (InputCheck(str(i.name), 0, expr),)
 
 

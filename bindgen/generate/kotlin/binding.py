@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import math
+import struct
 from dataclasses import dataclass
 
 from bindgen.decide.plan import (
@@ -83,9 +84,15 @@ CLASS_MEMBERS = (
     "options",
     "outputs",
     "inputs",
+    "device",
+    "fallbackReason",
+    "rotationDegrees",
+    "inputBytes",
+    "outputBytes",
+    "run",
 )
 #: Members of the nested ``Outputs`` class the generator writes.
-OUTPUTS_MEMBERS = ("equals", "hashCode", "toString", "getClass", "buffers", "Companion")
+OUTPUTS_MEMBERS = ("equals", "hashCode", "toString", "getClass", "buffers", "frame", "Companion")
 #: The shared helper object written next to the wrappers (one per package).
 SUPPORT_FILE_CLASS = "BindgenSupport"
 
@@ -137,6 +144,10 @@ class InputBinding:
     encode_dtype: str  # BindgenSupport.DType entry, e.g. "INT8"
     scale_literal: str  # "0.0078125f"
     zero_point_literal: str  # "128"
+    name_literal: str  # the parameter name as a string literal, for error messages
+    element_size: int  # bytes per element (byte order only matters above 1)
+    height: int  # model input size of an image input (0 otherwise)
+    width: int
 
 
 @dataclass(frozen=True)
@@ -190,6 +201,9 @@ class DetectionBinding:
     count_floats: str
     box_index_literal: str
     threshold_literal: str
+    pixel_literal: str  # "true" when the boxes are in model input pixels (PIXEL), "false" for RATIO
+    model_width: int  # the image input's size, to turn RATIO boxes into pixels (0: no image input)
+    model_height: int
 
 
 @dataclass(frozen=True)
@@ -218,6 +232,13 @@ class KotlinBinding:
     audio: AudioBinding | None = None  # process(samples)/process(TensorAudio) for AudioProperties
 
     @property
+    def frame_input(self) -> InputBinding | None:
+        """The image input detection boxes are mapped back to (the first one), when there are boxes."""
+        if not self.detections:
+            return None
+        return next((i for i in self.inputs if i.kind is InputKind.IMAGE), None)
+
+    @property
     def has_image_input(self) -> bool:
         return any(i.kind is InputKind.IMAGE for i in self.inputs)
 
@@ -231,18 +252,37 @@ class KotlinBinding:
 
 
 def float_literal(value: float) -> str:
-    """A Kotlin Float literal (``1.0f``, ``-0.5f``, ``1.0E-5f``); NaN/∞ as Float constants."""
+    """A Kotlin Float literal (``1.0f``, ``-0.5f``, ``1.0E-5f``); NaN/∞ as Float constants.
+
+    The shortest decimal that is the same float32 as ``value``, so an exact float32 from the
+    metadata (a score threshold) keeps every bit without a 17-digit literal.
+    """
     if math.isnan(value):
         return "Float.NaN"
     if math.isinf(value):
         return "Float.POSITIVE_INFINITY" if value > 0 else "Float.NEGATIVE_INFINITY"
+    target = _f32(float(value))
     text = repr(float(value))
+    for digits in range(1, 10):
+        candidate = f"{float(value):.{digits}g}"
+        if _f32(float(candidate)) == target:
+            text = candidate
+            break
     if "e" in text or "E" in text:
         mantissa, exponent = text.lower().split("e")
         if "." not in mantissa:
             mantissa += ".0"
         text = f"{mantissa}E{int(exponent)}"
+    elif "." not in text:
+        text += ".0"
     return text + "f"
+
+
+def _f32(value: float) -> float:
+    try:
+        return float(struct.unpack("f", struct.pack("f", value))[0])
+    except OverflowError:  # beyond float32: Kotlin makes it infinity; keep the text as is
+        return value
 
 
 def int_literal(value: int) -> str:
@@ -333,6 +373,10 @@ def _input(plan: InputPlan, allocator: NameAllocator, fields: NameAllocator, no_
         encode_dtype=tensor.dtype.name,
         scale_literal=float_literal(scale),
         zero_point_literal=int_literal(zero_point),
+        name_literal=kotlin_string_literal(str(name)),
+        element_size=tensor.dtype.itemsize or 1,
+        height=plan.height or 0 if plan.role is InputRole.IMAGE else 0,
+        width=plan.width or 0 if plan.role is InputRole.IMAGE else 0,
     )
 
 
@@ -462,8 +506,8 @@ def _calibration_init(file_literal: str, transformation: str, default_score: str
     # Always one argument per line (ktlint's argument-list-wrapping), indented for the
     # constructor-argument position the template puts it in.
     arguments = ("extractor", file_literal, f"BindgenSupport.Transformation.{transformation}", default_score)
-    inner = "".join(f"\n                    {a}," for a in arguments)
-    return f"BindgenSupport.Calibration.read({inner}\n                )"
+    inner = "".join(f"\n                        {a}," for a in arguments)
+    return f"BindgenSupport.Calibration.read({inner}\n                    )"
 
 
 def _model_kdoc(plan: BindingPlan, model_asset: str) -> tuple[str, ...]:
@@ -501,6 +545,7 @@ def build_binding(plan: BindingPlan, *, package: str, class_name: KotlinName, mo
     inputs = tuple(_input(p, params, fields, no_md) for p in plan.inputs)
     outputs = tuple(_output(p, props, fields, no_md) for p in plan.outputs)
     detections: list[DetectionBinding] = []
+    image = next((i for i in inputs if i.kind is InputKind.IMAGE), None)
     for number, group in enumerate(plan.detection_groups):
         name = props.new_name(group.name, ("detections", number))
         labels_field = fields.new_name(f"{name}Labels", ("det_labels", number)) if group.labels else None
@@ -532,6 +577,9 @@ def build_binding(plan: BindingPlan, *, package: str, class_name: KotlinName, mo
                 count_floats=outputs[group.count].floats,
                 box_index_literal=", ".join(str(i) for i in group.box.index),
                 threshold_literal=_threshold_literal(group.score_threshold),
+                pixel_literal="true" if group.box.coordinates is BoxCoordinates.PIXEL else "false",
+                model_width=image.width if image else 0,
+                model_height=image.height if image else 0,
             )
         )
     text = text_binding(plan, fields)

@@ -32,9 +32,8 @@ def _imports(b: KotlinBinding) -> list[str]:
     imports = {
         "android.content.Context",
         "org.tensorflow.lite.InterpreterApi",
-        "org.tensorflow.lite.gpu.CompatibilityList",
-        "org.tensorflow.lite.gpu.GpuDelegateFactory",
         "org.tensorflow.lite.support.common.FileUtil",
+        "java.io.IOException",
         "java.nio.ByteBuffer",
     }
     types = {i.kotlin_type for i in b.inputs} | {i.raw_type for i in b.inputs}
@@ -44,6 +43,7 @@ def _imports(b: KotlinBinding) -> list[str]:
             "android.graphics.Bitmap",
             "org.tensorflow.lite.support.image.ImageProcessor",
             "org.tensorflow.lite.support.image.TensorImage",
+            "org.tensorflow.lite.support.image.ops.Rot90Op",
         }
         ops = " ".join(op for i in b.inputs for op in i.image_ops)
         for op, where in (

@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,8 +102,10 @@ final class HandWritten implements AutoCloseable {
         return categories(dequantize(outputs[0].getBuffer(), 0.00390625f));
       case "Detector":
         return detections(outputs[0].getFloatArray(), outputs[1].getFloatArray(),
-            outputs[2].getFloatArray(), outputs[3].getFloatArray());
-      default:  // FloatClassifier; HandLandmarkFull (its metadata puts labels on output 0)
+            outputs[2].getFloatArray(), outputs[3].getFloatArray(), bitmap);
+      case "HandLandmarkFull":  // its 2 handedness labels sit on the 63 landmarks: left raw
+        return outputs[0].getFloatArray();
+      default:  // FloatClassifier
         return categories(outputs[0].getFloatArray());
     }
   }
@@ -123,12 +126,18 @@ final class HandWritten implements AutoCloseable {
     return out;
   }
 
-  /** Boxes stored as [top, left, bottom, right] (the detector's metadata), in the model's order. */
-  private List<Object[]> detections(float[] boxes, float[] classes, float[] scores, float[] count) {
+  /**
+   * Boxes stored as [top, left, bottom, right] ratios (the detector's metadata), in the model's
+   * order, mapped to the bitmap's pixels through the processor (as the wrapper's locations are).
+   */
+  private List<Object[]> detections(float[] boxes, float[] classes, float[] scores, float[] count, Bitmap bitmap) {
     int n = Math.min((int) count[0], scores.length);
     List<Object[]> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      RectF box = new RectF(boxes[4 * i + 1], boxes[4 * i], boxes[4 * i + 3], boxes[4 * i + 2]);
+      RectF ratios = new RectF(boxes[4 * i + 1], boxes[4 * i], boxes[4 * i + 3], boxes[4 * i + 2]);
+      RectF box = processor.inverseTransform(
+          new RectF(ratios.left * 128f, ratios.top * 128f, ratios.right * 128f, ratios.bottom * 128f),
+          bitmap.getHeight(), bitmap.getWidth());
       int c = (int) classes[i];
       out.add(new Object[] {box, c < labels.size() ? labels.get(c) : "", c, scores[i]});
     }
@@ -140,6 +149,14 @@ final class HandWritten implements AutoCloseable {
    * kind among {@code theirs}: a baseline that did less work would not be a baseline.
    */
   static boolean sameAs(Object mine, Map<String, Object> theirs) throws Exception {
+    if (mine instanceof float[]) {
+      for (Object value : theirs.values()) {
+        if (value instanceof TensorBuffer && Arrays.equals((float[]) mine, ((TensorBuffer) value).getFloatArray())) {
+          return true;
+        }
+      }
+      return false;
+    }
     for (Object value : theirs.values()) {
       if (!(value instanceof List) || ((List<?>) value).isEmpty()) continue;
       List<?> list = (List<?>) value;

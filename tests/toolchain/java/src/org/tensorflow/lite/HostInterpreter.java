@@ -16,6 +16,9 @@ import org.bytedeco.tensorflowlite.TfLiteModel;
  * copies them (direct native-order buffers from their start, others from their position).
  */
 final class HostInterpreter implements InterpreterApi {
+  /** Interpreters created and not yet closed (tests check that a failed newInstance leaks none). */
+  static final java.util.concurrent.atomic.AtomicInteger LIVE = new java.util.concurrent.atomic.AtomicInteger();
+
   private final BytePointer modelBytes;
   private TfLiteModel model;
   private TfLiteInterpreter interpreter;
@@ -48,6 +51,7 @@ final class HostInterpreter implements InterpreterApi {
       throw new IllegalArgumentException("Internal error: cannot create interpreter (unsupported op?)");
     }
     check(TfLiteInterpreterAllocateTensors(interpreter), "AllocateTensors");
+    LIVE.incrementAndGet();
   }
 
   private static void check(int status, String what) {
@@ -104,6 +108,7 @@ final class HostInterpreter implements InterpreterApi {
   public void allocateTensors() {
     checkOpen();
     check(TfLiteInterpreterAllocateTensors(interpreter), "AllocateTensors");
+    LIVE.incrementAndGet();
   }
 
   @Override
@@ -173,6 +178,7 @@ final class HostInterpreter implements InterpreterApi {
       modelBytes.deallocate();
       interpreter = null;
       model = null;
+      LIVE.decrementAndGet();
     }
   }
 }

@@ -18,6 +18,11 @@ import org.tensorflow.lite.nnapi.NnApiDelegate;
 public final class InterpreterFactoryImpl implements InterpreterFactoryApi {
   public InterpreterFactoryImpl() {}
 
+  /** Host interpreters created and not yet closed. */
+  public static int liveInterpreters() {
+    return HostInterpreter.LIVE.get();
+  }
+
   @Override
   public InterpreterApi create(File modelFile, InterpreterApi.Options options) {
     try (RandomAccessFile file = new RandomAccessFile(modelFile, "r")) {
