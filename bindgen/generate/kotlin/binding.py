@@ -570,7 +570,18 @@ def build_binding(plan: BindingPlan, *, package: str, class_name: KotlinName, mo
                     group.calibration.transformation if group.calibration else ScoreTransformation.IDENTITY
                 ).name,
                 default_score_literal=float_literal(group.calibration.default_score if group.calibration else 0.0),
-                kdoc=tuple(kdoc_lines(f"Detections decoded from the {group.name} tensor group.")),
+                kdoc=tuple(
+                    kdoc_lines(
+                        f"Detections decoded from the {group.name} tensor group, kept when score > threshold. "
+                        "[DetectionResult.location] is in pixels of the image passed to `process` (model input "
+                        "pixels for preprocessed tensors); [DetectionResult.modelLocation] is the model's own box: "
+                        + (
+                            "model input pixels (PIXEL coordinates)."
+                            if group.box.coordinates is BoxCoordinates.PIXEL
+                            else "fractions of the model input (RATIO coordinates)."
+                        )
+                    )
+                ),
                 locations_floats=outputs[group.locations].floats,
                 classes_floats=outputs[group.classes].floats,
                 scores_floats=outputs[group.scores].floats,
