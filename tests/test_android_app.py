@@ -123,11 +123,7 @@ TEXT_AUDIO = {"nl_classifier": "com.example.textapp", "bert_classifier": "com.ex
 
 def _generate(model: Path, out: Path, package: str) -> Path:
     from bindgen.generate.android import project
-    from tests.toolchain.pending_api import add_pending_wrapper_api
-
-    folder = project.generate_project(model, out, package=package, twin=twin).out_dir
-    add_pending_wrapper_api(folder, package)
-    return folder
+    return project.generate_project(model, out, package=package, twin=twin).out_dir
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +205,6 @@ def test_text_and_audio_apps_compile_and_their_unit_tests_pass(
     `process(text)` / `process(samples)` overloads, in one kotlinc run; then their unit tests."""
     from tests.toolchain import compile_kotlin, run_ktlint
     from tests.toolchain.android import kotlin_sources, r_source, run_unit_tests, unit_test_classes
-    from tests.toolchain.pending_api import FILE_NAME
 
     sources: list[Path] = []
     for name, (folder, package) in text_audio_projects.items():
@@ -223,7 +218,7 @@ def test_text_and_audio_apps_compile_and_their_unit_tests_pass(
     output = run_unit_tests(tmp_path / "classes", tests)
     assert "OK (" in output
     generated = [p for folder, _ in text_audio_projects.values() for p in kotlin_sources(folder)]
-    assert run_ktlint([p for p in generated if p.name != FILE_NAME]) == []
+    assert run_ktlint(generated) == []
 
 
 @pytest.mark.slow

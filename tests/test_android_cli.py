@@ -92,7 +92,6 @@ def test_each_kind_of_app_not_compiled_elsewhere_compiles_in_one_kotlinc_run(
     from tests.toolchain.android import kotlin_sources, r_source, run_unit_tests, unit_test_classes
     from tests.toolchain.fixtures import all_models
     from tests.toolchain.models import model_path
-    from tests.toolchain.pending_api import add_pending_wrapper_api
 
     models = all_models()
     covered = {app_kind(models[name]) for name in COMPILED_ELSEWHERE} | {app_kind(model_path("float_classifier"))}
@@ -104,7 +103,6 @@ def test_each_kind_of_app_not_compiled_elsewhere_compiles_in_one_kotlinc_run(
     sources: list[Path] = []
     for name in picked:
         folder, package = generated[name], _package(name)
-        add_pending_wrapper_api(folder, package)
         r_file = tmp_path / "r" / name / "R.kt"
         r_file.parent.mkdir(parents=True)
         r_file.write_text(r_source(folder, package), encoding="utf-8")
