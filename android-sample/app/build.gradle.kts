@@ -38,6 +38,8 @@ dependencies {
     implementation(libs.litert.gpu)
     implementation(libs.litert.gpu.api)
     implementation(libs.litert.support)
+    // MetadataExtractor (labels, normalization, calibration read from the model): not in litert-support.
+    implementation(libs.litert.metadata)
     testImplementation(libs.junit)
     androidTestImplementation(libs.androidx.test.runner)
     androidTestImplementation(libs.junit)

@@ -3,9 +3,8 @@ package com.example.golden
 
 import android.content.Context
 import org.tensorflow.lite.InterpreterApi
-import org.tensorflow.lite.gpu.CompatibilityList
-import org.tensorflow.lite.gpu.GpuDelegateFactory
 import org.tensorflow.lite.support.common.FileUtil
+import java.io.IOException
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
 
@@ -19,23 +18,42 @@ import java.nio.ByteOrder
  */
 class Dtypes private constructor(
     private val interpreter: InterpreterApi,
+    /** The device this instance really runs on: [Options.device], or [Device.CPU] after a fallback. */
+    val device: Device,
+    /**
+     * Why this instance runs on the CPU although [Options.device] asked for another device (for
+     * example "GPU not supported on this device (CompatibilityList)", or the error creating the GPU
+     * interpreter threw); null when it runs where asked.
+     */
+    val fallbackReason: String?,
 ) : AutoCloseable {
     /** Where the model runs. */
-    enum class Device { CPU, GPU, NNAPI }
+    enum class Device {
+        CPU,
+        GPU,
+
+        @Deprecated("Android 15 deprecates NNAPI; it still works where the device has it. Prefer CPU or GPU.")
+        NNAPI,
+    }
 
     /**
      * How to create the interpreter.
      *
      * @property device where to run; [Device.GPU] needs the tensorflow-lite-gpu artifact.
-     * @property numThreads CPU threads (only used on [Device.CPU]).
-     * @property gpuFallbackToCpu when the GPU is not supported on this device (checked with
-     *   `CompatibilityList`), run on the CPU instead of failing.
+     * @property numThreads threads for the ops that run on the CPU (`InterpreterApi.Options.setNumThreads`):
+     *   -1, the default, lets the runtime decide; 0 or 1 means one thread. With [Device.GPU] or
+     *   [Device.NNAPI] only the ops the delegate does not take run on the CPU.
+     * @property gpuFallbackToCpu when [Device.GPU] cannot run (`CompatibilityList` says no, or creating
+     *   the delegate or the interpreter throws, e.g. an UnsatisfiedLinkError), run on the CPU and say
+     *   why in [fallbackReason] instead of throwing.
      */
-    data class Options(
-        val device: Device = Device.CPU,
-        val numThreads: Int = 4,
-        val gpuFallbackToCpu: Boolean = true,
-    )
+    data class Options
+        @JvmOverloads
+        constructor(
+            val device: Device = Device.CPU,
+            val numThreads: Int = -1,
+            val gpuFallbackToCpu: Boolean = true,
+        )
 
     /**
      * Runs the model.
@@ -50,6 +68,8 @@ class Dtypes private constructor(
      *   Pass a direct ByteBuffer in native byte order.
      * @param inputFeature4 Tensor `in_float16`: float16 [1, 4].
      *   Pass a direct ByteBuffer in native byte order.
+     * @throws IllegalArgumentException when a buffer passed in is not direct, not in native byte
+     *   order or not the tensor's size.
      */
     fun process(
         inputFeature0: ByteBuffer,
@@ -60,18 +80,24 @@ class Dtypes private constructor(
     ): Outputs =
         run(
             arrayOf(
-                inputFeature0,
-                inputFeature1,
-                inputFeature2,
-                inputFeature3,
-                inputFeature4,
+                BindgenSupport.checkInput(inputFeature0, inputBytes[0], 2, "inputFeature0"),
+                BindgenSupport.checkInput(inputFeature1, inputBytes[1], 4, "inputFeature1"),
+                BindgenSupport.checkInput(inputFeature2, inputBytes[2], 8, "inputFeature2"),
+                BindgenSupport.checkInput(inputFeature3, inputBytes[3], 1, "inputFeature3"),
+                BindgenSupport.checkInput(inputFeature4, inputBytes[4], 2, "inputFeature4"),
             ),
         )
+
+    /** Bytes of each input tensor, to check the buffers a caller passes in. */
+    private val inputBytes = IntArray(interpreter.inputTensorCount) { interpreter.getInputTensor(it).numBytes() }
 
     /** Bytes of each output tensor, looked up once: every call gets fresh buffers of these sizes. */
     private val outputBytes = IntArray(interpreter.outputTensorCount) { interpreter.getOutputTensor(it).numBytes() }
 
-    private fun run(inputs: Array<Any>): Outputs {
+    private fun run(
+        inputs: Array<Any>,
+        frame: BindgenSupport.Frame? = null,
+    ): Outputs {
         val buffers = List(outputBytes.size) { BindgenSupport.allocate(outputBytes[it]) }
         val outputs = HashMap<Int, Any>(2 * buffers.size)
         buffers.forEachIndexed { index, buffer -> outputs[index] = buffer }
@@ -136,36 +162,39 @@ class Dtypes private constructor(
 
         /**
          * Loads [MODEL_ASSET] and creates the interpreter; call it on the thread that will use it.
+         * When anything after the interpreter's creation fails, the interpreter (and its delegate)
+         * is closed before the error is thrown.
          *
          * @throws java.io.IOException when the model cannot be read.
-         * @throws IllegalStateException when [Device.GPU] is requested, unsupported here and
-         *   [Options.gpuFallbackToCpu] is false.
+         * @throws IllegalStateException when [Device.GPU] is requested, cannot run here and
+         *   [Options.gpuFallbackToCpu] is false (or the error that made it fail).
          */
         @JvmStatic
         @JvmOverloads
+        @Throws(IOException::class)
         fun newInstance(
             context: Context,
             options: Options = Options(),
         ): Dtypes {
             val model = FileUtil.loadMappedFile(context, MODEL_ASSET)
-            val interpreterOptions = InterpreterApi.Options().setNumThreads(options.numThreads)
-            if (options.device == Device.NNAPI) {
-                interpreterOptions.setUseNNAPI(true)
-            } else if (options.device == Device.GPU) {
-                val compatibility = CompatibilityList()
-                try {
-                    if (compatibility.isDelegateSupportedOnThisDevice) {
-                        interpreterOptions.addDelegateFactory(GpuDelegateFactory(compatibility.bestOptionsForThisDevice))
-                    } else {
-                        check(options.gpuFallbackToCpu) { "the GPU delegate is not supported on this device" }
-                    }
-                } finally {
-                    compatibility.close()
+
+            @Suppress("DEPRECATION")
+            val created =
+                when (options.device) {
+                    Device.GPU -> BindgenSupport.gpuOrCpu(model, options.numThreads, options.gpuFallbackToCpu)
+                    Device.NNAPI -> BindgenSupport.interpreter(model, options.numThreads, nnapi = true)
+                    Device.CPU -> BindgenSupport.interpreter(model, options.numThreads, nnapi = false)
                 }
+            try {
+                return Dtypes(
+                    created.interpreter,
+                    if (created.fallbackReason == null) options.device else Device.CPU,
+                    created.fallbackReason,
+                )
+            } catch (failure: Throwable) {
+                created.interpreter.close()
+                throw failure
             }
-            return Dtypes(
-                InterpreterApi.create(model, interpreterOptions),
-            )
         }
     }
 }

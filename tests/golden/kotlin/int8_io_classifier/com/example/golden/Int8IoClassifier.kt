@@ -5,8 +5,6 @@ import android.content.Context
 import android.graphics.Bitmap
 import org.tensorflow.lite.DataType
 import org.tensorflow.lite.InterpreterApi
-import org.tensorflow.lite.gpu.CompatibilityList
-import org.tensorflow.lite.gpu.GpuDelegateFactory
 import org.tensorflow.lite.support.common.FileUtil
 import org.tensorflow.lite.support.common.ops.CastOp
 import org.tensorflow.lite.support.common.ops.NormalizeOp
@@ -14,8 +12,10 @@ import org.tensorflow.lite.support.common.ops.QuantizeOp
 import org.tensorflow.lite.support.image.ImageProcessor
 import org.tensorflow.lite.support.image.TensorImage
 import org.tensorflow.lite.support.image.ops.ResizeOp
+import org.tensorflow.lite.support.image.ops.Rot90Op
 import org.tensorflow.lite.support.label.Category
 import org.tensorflow.lite.support.metadata.MetadataExtractor
+import java.io.IOException
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
 
@@ -30,33 +30,59 @@ import java.nio.ByteOrder
  */
 class Int8IoClassifier private constructor(
     private val interpreter: InterpreterApi,
+    /** The device this instance really runs on: [Options.device], or [Device.CPU] after a fallback. */
+    val device: Device,
+    /**
+     * Why this instance runs on the CPU although [Options.device] asked for another device (for
+     * example "GPU not supported on this device (CompatibilityList)", or the error creating the GPU
+     * interpreter threw); null when it runs where asked.
+     */
+    val fallbackReason: String?,
     private val probabilityLabels: List<String>,
 ) : AutoCloseable {
     /** Where the model runs. */
-    enum class Device { CPU, GPU, NNAPI }
+    enum class Device {
+        CPU,
+        GPU,
+
+        @Deprecated("Android 15 deprecates NNAPI; it still works where the device has it. Prefer CPU or GPU.")
+        NNAPI,
+    }
 
     /**
      * How to create the interpreter.
      *
      * @property device where to run; [Device.GPU] needs the tensorflow-lite-gpu artifact.
-     * @property numThreads CPU threads (only used on [Device.CPU]).
-     * @property gpuFallbackToCpu when the GPU is not supported on this device (checked with
-     *   `CompatibilityList`), run on the CPU instead of failing.
+     * @property numThreads threads for the ops that run on the CPU (`InterpreterApi.Options.setNumThreads`):
+     *   -1, the default, lets the runtime decide; 0 or 1 means one thread. With [Device.GPU] or
+     *   [Device.NNAPI] only the ops the delegate does not take run on the CPU.
+     * @property gpuFallbackToCpu when [Device.GPU] cannot run (`CompatibilityList` says no, or creating
+     *   the delegate or the interpreter throws, e.g. an UnsatisfiedLinkError), run on the CPU and say
+     *   why in [fallbackReason] instead of throwing.
      */
-    data class Options(
-        val device: Device = Device.CPU,
-        val numThreads: Int = 4,
-        val gpuFallbackToCpu: Boolean = true,
-    )
+    data class Options
+        @JvmOverloads
+        constructor(
+            val device: Device = Device.CPU,
+            val numThreads: Int = -1,
+            val gpuFallbackToCpu: Boolean = true,
+        )
 
-    private val imageProcessor: ImageProcessor =
-        ImageProcessor
-            .Builder()
-            .add(ResizeOp(96, 96, ResizeOp.ResizeMethod.BILINEAR))
-            .add(NormalizeOp(floatArrayOf(127.5f), floatArrayOf(127.5f)))
-            .add(QuantizeOp(-1.0f, 0.00784312840551138f))
-            .add(CastOp(DataType.FLOAT32))
-            .build()
+    /**
+     * Preprocessing of [image], by counter-clockwise quarter turns applied first (0 to 3).
+     * Internal, not private: the app's device test compares what it makes with the host's preprocessing.
+     */
+    internal val imageProcessor: List<ImageProcessor> =
+        List(4) { quarterTurns ->
+            ImageProcessor
+                .Builder()
+                .apply { if (quarterTurns != 0) add(Rot90Op(quarterTurns)) }
+                .add(ResizeOp(96, 96, ResizeOp.ResizeMethod.BILINEAR))
+                .add(NormalizeOp(floatArrayOf(127.5f), floatArrayOf(127.5f)))
+                .add(QuantizeOp(-1.0f, 0.007843128f))
+                .add(CastOp(DataType.FLOAT32))
+                .build()
+        }
 
     /**
      * Runs the model.
@@ -68,35 +94,71 @@ class Int8IoClassifier private constructor(
      *   Quantization: scale 0.00784312840551138, zero point -1.
      *   The preprocessed overload takes a direct ByteBuffer in native byte
      *   order.
+     *
+     * A [TensorImage] passed in is copied, never changed.
+     * @throws IllegalArgumentException when a buffer passed in is not direct, not in native byte
+     *   order or not the tensor's size.
      */
     fun process(image: TensorImage): Outputs =
         run(
             arrayOf(
                 BindgenSupport.fromFloats(
-                    imageProcessor.process(image).tensorBuffer.floatArray,
+                    imageProcessor[0]
+                        .process(TensorImage.createFrom(image, image.dataType))
+                        .tensorBuffer.floatArray,
                     BindgenSupport.DType.INT8,
                 ),
             ),
         )
 
-    /** Runs the model on bitmaps: they are resized, normalized and quantized as the model needs. */
+    /**
+     * Runs the model on bitmaps of any config (HARDWARE, RGB_565, RGBA_F16, … are copied to
+     * ARGB_8888 first): they are resized, normalized and quantized as the model needs.
+     */
     fun process(image: Bitmap): Outputs =
         process(
-            TensorImage.fromBitmap(image),
+            image,
+            rotationDegrees = 0,
+        )
+
+    /**
+     * Runs the model on camera frames: each bitmap is turned [rotationDegrees] clockwise (a multiple
+     * of 90, e.g. CameraX's `imageInfo.rotationDegrees`) to be upright before the usual
+     * preprocessing. Detection boxes come back in the pixels of the bitmap as passed.
+     */
+    fun process(
+        image: Bitmap,
+        rotationDegrees: Int,
+    ): Outputs =
+        run(
+            arrayOf(
+                BindgenSupport.fromFloats(
+                    imageProcessor[BindgenSupport.quarterTurns(rotationDegrees)]
+                        .process(TensorImage.fromBitmap(BindgenSupport.argb8888(image)))
+                        .tensorBuffer.floatArray,
+                    BindgenSupport.DType.INT8,
+                ),
+            ),
         )
 
     /** Runs the model on tensors that are already preprocessed (size, normalization, type). */
     fun process(image: ByteBuffer): Outputs =
         run(
             arrayOf(
-                image,
+                BindgenSupport.checkInput(image, inputBytes[0], 1, "image"),
             ),
         )
+
+    /** Bytes of each input tensor, to check the buffers a caller passes in. */
+    private val inputBytes = IntArray(interpreter.inputTensorCount) { interpreter.getInputTensor(it).numBytes() }
 
     /** Bytes of each output tensor, looked up once: every call gets fresh buffers of these sizes. */
     private val outputBytes = IntArray(interpreter.outputTensorCount) { interpreter.getOutputTensor(it).numBytes() }
 
-    private fun run(inputs: Array<Any>): Outputs {
+    private fun run(
+        inputs: Array<Any>,
+        frame: BindgenSupport.Frame? = null,
+    ): Outputs {
         val buffers = List(outputBytes.size) { BindgenSupport.allocate(outputBytes[it]) }
         val outputs = HashMap<Int, Any>(2 * buffers.size)
         buffers.forEachIndexed { index, buffer -> outputs[index] = buffer }
@@ -143,38 +205,41 @@ class Int8IoClassifier private constructor(
 
         /**
          * Loads [MODEL_ASSET] and creates the interpreter; call it on the thread that will use it.
+         * When anything after the interpreter's creation fails, the interpreter (and its delegate)
+         * is closed before the error is thrown.
          *
          * @throws java.io.IOException when the model cannot be read.
-         * @throws IllegalStateException when [Device.GPU] is requested, unsupported here and
-         *   [Options.gpuFallbackToCpu] is false.
+         * @throws IllegalStateException when [Device.GPU] is requested, cannot run here and
+         *   [Options.gpuFallbackToCpu] is false (or the error that made it fail).
          */
         @JvmStatic
         @JvmOverloads
+        @Throws(IOException::class)
         fun newInstance(
             context: Context,
             options: Options = Options(),
         ): Int8IoClassifier {
             val model = FileUtil.loadMappedFile(context, MODEL_ASSET)
-            val interpreterOptions = InterpreterApi.Options().setNumThreads(options.numThreads)
-            if (options.device == Device.NNAPI) {
-                interpreterOptions.setUseNNAPI(true)
-            } else if (options.device == Device.GPU) {
-                val compatibility = CompatibilityList()
-                try {
-                    if (compatibility.isDelegateSupportedOnThisDevice) {
-                        interpreterOptions.addDelegateFactory(GpuDelegateFactory(compatibility.bestOptionsForThisDevice))
-                    } else {
-                        check(options.gpuFallbackToCpu) { "the GPU delegate is not supported on this device" }
-                    }
-                } finally {
-                    compatibility.close()
+
+            @Suppress("DEPRECATION")
+            val created =
+                when (options.device) {
+                    Device.GPU -> BindgenSupport.gpuOrCpu(model, options.numThreads, options.gpuFallbackToCpu)
+                    Device.NNAPI -> BindgenSupport.interpreter(model, options.numThreads, nnapi = true)
+                    Device.CPU -> BindgenSupport.interpreter(model, options.numThreads, nnapi = false)
                 }
+            try {
+                val extractor = MetadataExtractor(model)
+                return Int8IoClassifier(
+                    created.interpreter,
+                    if (created.fallbackReason == null) options.device else Device.CPU,
+                    created.fallbackReason,
+                    BindgenSupport.readLines(extractor, "int8_io_classifier_labels.txt"),
+                )
+            } catch (failure: Throwable) {
+                created.interpreter.close()
+                throw failure
             }
-            val extractor = MetadataExtractor(model)
-            return Int8IoClassifier(
-                InterpreterApi.create(model, interpreterOptions),
-                BindgenSupport.readLines(extractor, "int8_io_classifier_labels.txt"),
-            )
         }
     }
 }

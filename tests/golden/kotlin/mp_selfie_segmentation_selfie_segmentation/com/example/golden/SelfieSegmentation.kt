@@ -5,15 +5,15 @@ import android.content.Context
 import android.graphics.Bitmap
 import org.tensorflow.lite.DataType
 import org.tensorflow.lite.InterpreterApi
-import org.tensorflow.lite.gpu.CompatibilityList
-import org.tensorflow.lite.gpu.GpuDelegateFactory
 import org.tensorflow.lite.support.common.FileUtil
 import org.tensorflow.lite.support.common.ops.CastOp
 import org.tensorflow.lite.support.common.ops.NormalizeOp
 import org.tensorflow.lite.support.image.ImageProcessor
 import org.tensorflow.lite.support.image.TensorImage
 import org.tensorflow.lite.support.image.ops.ResizeOp
+import org.tensorflow.lite.support.image.ops.Rot90Op
 import org.tensorflow.lite.support.tensorbuffer.TensorBuffer
+import java.io.IOException
 import java.nio.ByteBuffer
 
 /**
@@ -27,31 +27,57 @@ import java.nio.ByteBuffer
  */
 class SelfieSegmentation private constructor(
     private val interpreter: InterpreterApi,
+    /** The device this instance really runs on: [Options.device], or [Device.CPU] after a fallback. */
+    val device: Device,
+    /**
+     * Why this instance runs on the CPU although [Options.device] asked for another device (for
+     * example "GPU not supported on this device (CompatibilityList)", or the error creating the GPU
+     * interpreter threw); null when it runs where asked.
+     */
+    val fallbackReason: String?,
 ) : AutoCloseable {
     /** Where the model runs. */
-    enum class Device { CPU, GPU, NNAPI }
+    enum class Device {
+        CPU,
+        GPU,
+
+        @Deprecated("Android 15 deprecates NNAPI; it still works where the device has it. Prefer CPU or GPU.")
+        NNAPI,
+    }
 
     /**
      * How to create the interpreter.
      *
      * @property device where to run; [Device.GPU] needs the tensorflow-lite-gpu artifact.
-     * @property numThreads CPU threads (only used on [Device.CPU]).
-     * @property gpuFallbackToCpu when the GPU is not supported on this device (checked with
-     *   `CompatibilityList`), run on the CPU instead of failing.
+     * @property numThreads threads for the ops that run on the CPU (`InterpreterApi.Options.setNumThreads`):
+     *   -1, the default, lets the runtime decide; 0 or 1 means one thread. With [Device.GPU] or
+     *   [Device.NNAPI] only the ops the delegate does not take run on the CPU.
+     * @property gpuFallbackToCpu when [Device.GPU] cannot run (`CompatibilityList` says no, or creating
+     *   the delegate or the interpreter throws, e.g. an UnsatisfiedLinkError), run on the CPU and say
+     *   why in [fallbackReason] instead of throwing.
      */
-    data class Options(
-        val device: Device = Device.CPU,
-        val numThreads: Int = 4,
-        val gpuFallbackToCpu: Boolean = true,
-    )
+    data class Options
+        @JvmOverloads
+        constructor(
+            val device: Device = Device.CPU,
+            val numThreads: Int = -1,
+            val gpuFallbackToCpu: Boolean = true,
+        )
 
-    private val imageProcessor: ImageProcessor =
-        ImageProcessor
-            .Builder()
-            .add(ResizeOp(256, 256, ResizeOp.ResizeMethod.BILINEAR))
-            .add(NormalizeOp(floatArrayOf(0.0f), floatArrayOf(255.0f)))
-            .add(CastOp(DataType.FLOAT32))
-            .build()
+    /**
+     * Preprocessing of [image], by counter-clockwise quarter turns applied first (0 to 3).
+     * Internal, not private: the app's device test compares what it makes with the host's preprocessing.
+     */
+    internal val imageProcessor: List<ImageProcessor> =
+        List(4) { quarterTurns ->
+            ImageProcessor
+                .Builder()
+                .apply { if (quarterTurns != 0) add(Rot90Op(quarterTurns)) }
+                .add(ResizeOp(256, 256, ResizeOp.ResizeMethod.BILINEAR))
+                .add(NormalizeOp(floatArrayOf(0.0f), floatArrayOf(255.0f)))
+                .add(CastOp(DataType.FLOAT32))
+                .build()
+        }
 
     /**
      * Runs the model.
@@ -61,32 +87,65 @@ class SelfieSegmentation private constructor(
      *   Tensor `input_1`: float32 [1, 256, 256, 3].
      *   Value range: 0.0 to 1.0.
      *   Normalization: (x - [0.0]) / [255.0].
+     *
+     * A [TensorImage] passed in is copied, never changed.
+     * @throws IllegalArgumentException when a buffer passed in is not direct, not in native byte
+     *   order or not the tensor's size.
      */
     fun process(image: TensorImage): Outputs =
         run(
             arrayOf(
-                imageProcessor.process(image).buffer,
+                imageProcessor[0]
+                    .process(TensorImage.createFrom(image, image.dataType))
+                    .buffer,
             ),
         )
 
-    /** Runs the model on bitmaps: they are resized, normalized and quantized as the model needs. */
+    /**
+     * Runs the model on bitmaps of any config (HARDWARE, RGB_565, RGBA_F16, … are copied to
+     * ARGB_8888 first): they are resized, normalized and quantized as the model needs.
+     */
     fun process(image: Bitmap): Outputs =
         process(
-            TensorImage.fromBitmap(image),
+            image,
+            rotationDegrees = 0,
+        )
+
+    /**
+     * Runs the model on camera frames: each bitmap is turned [rotationDegrees] clockwise (a multiple
+     * of 90, e.g. CameraX's `imageInfo.rotationDegrees`) to be upright before the usual
+     * preprocessing. Detection boxes come back in the pixels of the bitmap as passed.
+     */
+    fun process(
+        image: Bitmap,
+        rotationDegrees: Int,
+    ): Outputs =
+        run(
+            arrayOf(
+                imageProcessor[BindgenSupport.quarterTurns(rotationDegrees)]
+                    .process(TensorImage.fromBitmap(BindgenSupport.argb8888(image)))
+                    .buffer,
+            ),
         )
 
     /** Runs the model on tensors that are already preprocessed (size, normalization, type). */
     fun process(image: TensorBuffer): Outputs =
         run(
             arrayOf(
-                image.buffer,
+                BindgenSupport.checkInput(image.buffer, inputBytes[0], 4, "image"),
             ),
         )
+
+    /** Bytes of each input tensor, to check the buffers a caller passes in. */
+    private val inputBytes = IntArray(interpreter.inputTensorCount) { interpreter.getInputTensor(it).numBytes() }
 
     /** Bytes of each output tensor, looked up once: every call gets fresh buffers of these sizes. */
     private val outputBytes = IntArray(interpreter.outputTensorCount) { interpreter.getOutputTensor(it).numBytes() }
 
-    private fun run(inputs: Array<Any>): Outputs {
+    private fun run(
+        inputs: Array<Any>,
+        frame: BindgenSupport.Frame? = null,
+    ): Outputs {
         val buffers = List(outputBytes.size) { BindgenSupport.allocate(outputBytes[it]) }
         val outputs = HashMap<Int, Any>(2 * buffers.size)
         buffers.forEachIndexed { index, buffer -> outputs[index] = buffer }
@@ -126,36 +185,39 @@ class SelfieSegmentation private constructor(
 
         /**
          * Loads [MODEL_ASSET] and creates the interpreter; call it on the thread that will use it.
+         * When anything after the interpreter's creation fails, the interpreter (and its delegate)
+         * is closed before the error is thrown.
          *
          * @throws java.io.IOException when the model cannot be read.
-         * @throws IllegalStateException when [Device.GPU] is requested, unsupported here and
-         *   [Options.gpuFallbackToCpu] is false.
+         * @throws IllegalStateException when [Device.GPU] is requested, cannot run here and
+         *   [Options.gpuFallbackToCpu] is false (or the error that made it fail).
          */
         @JvmStatic
         @JvmOverloads
+        @Throws(IOException::class)
         fun newInstance(
             context: Context,
             options: Options = Options(),
         ): SelfieSegmentation {
             val model = FileUtil.loadMappedFile(context, MODEL_ASSET)
-            val interpreterOptions = InterpreterApi.Options().setNumThreads(options.numThreads)
-            if (options.device == Device.NNAPI) {
-                interpreterOptions.setUseNNAPI(true)
-            } else if (options.device == Device.GPU) {
-                val compatibility = CompatibilityList()
-                try {
-                    if (compatibility.isDelegateSupportedOnThisDevice) {
-                        interpreterOptions.addDelegateFactory(GpuDelegateFactory(compatibility.bestOptionsForThisDevice))
-                    } else {
-                        check(options.gpuFallbackToCpu) { "the GPU delegate is not supported on this device" }
-                    }
-                } finally {
-                    compatibility.close()
+
+            @Suppress("DEPRECATION")
+            val created =
+                when (options.device) {
+                    Device.GPU -> BindgenSupport.gpuOrCpu(model, options.numThreads, options.gpuFallbackToCpu)
+                    Device.NNAPI -> BindgenSupport.interpreter(model, options.numThreads, nnapi = true)
+                    Device.CPU -> BindgenSupport.interpreter(model, options.numThreads, nnapi = false)
                 }
+            try {
+                return SelfieSegmentation(
+                    created.interpreter,
+                    if (created.fallbackReason == null) options.device else Device.CPU,
+                    created.fallbackReason,
+                )
+            } catch (failure: Throwable) {
+                created.interpreter.close()
+                throw failure
             }
-            return SelfieSegmentation(
-                InterpreterApi.create(model, interpreterOptions),
-            )
         }
     }
 }

@@ -2,24 +2,35 @@
 package dev.bindgen.shapes
 
 import android.util.Log
+import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertNull
 import org.junit.Assume.assumeNoException
 import org.junit.Test
 
-/** The wrapper loads and runs on the CPU, and on every delegate this device supports. */
+/**
+ * The wrapper loads and runs on the CPU, and on every delegate this device supports. Each device
+ * is requested without fallback (`gpuFallbackToCpu = false`), so a pass on GPU means the GPU ran;
+ * a device that cannot run it skips the test (assumption), it never passes as a CPU run.
+ */
 class DelegatesTest {
     private fun loadAndRun(device: Shapes.Device) {
         val context = Device.context
+        val options = Shapes.Options(device = device, gpuFallbackToCpu = false)
         val model =
             try {
-                Shapes.newInstance(context, Shapes.Options(device = device))
-            } catch (e: Exception) {
+                Shapes.newInstance(context, options)
+            } catch (e: Throwable) {
+                // Delegates throw when the device lacks the hardware, driver, native library or op
+                // support (UnsatisfiedLinkError is an Error, not an Exception).
                 if (device == Shapes.Device.CPU) throw e
-                Log.i("bindgen", "$device unsupported on this device: ${e.message}")
+                Log.i("bindgen", "$device unsupported on this device: $e")
                 assumeNoException("$device is not supported on this device", e)
                 return
             }
         model.use {
+            assertEquals("the device that ran", device, it.device)
+            assertNull("no fallback was requested", it.fallbackReason)
             assertNotNull(it.process(SampleInput.bitmap(Device.context)))
         }
     }

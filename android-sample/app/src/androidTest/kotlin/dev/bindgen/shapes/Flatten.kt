@@ -3,6 +3,7 @@ package dev.bindgen.shapes
 
 import org.tensorflow.lite.support.image.TensorImage
 import org.tensorflow.lite.support.label.Category
+import org.tensorflow.lite.support.tensorbuffer.TensorBuffer
 
 /**
  * Every `Outputs` value as the flat list of numbers stored in the expected-values asset: the
@@ -28,4 +29,16 @@ object Flatten {
         FloatArray(segmentation.categoryMask.size) { segmentation.categoryMask[it].toFloat() }
 
     fun image(image: TensorImage): FloatArray = image.tensorBuffer.floatArray
+
+    /** A (preprocessed input) tensor's values as floats, in memory order. */
+    fun tensor(buffer: TensorBuffer): FloatArray = buffer.floatArray
+
+    /** Token ids (or mask, segment ids) as floats, like the host's preprocessed text input. */
+    fun ints(values: IntArray): FloatArray = FloatArray(values.size) { values[it].toFloat() }
+
+    /** Every [stride]-th value, from the first: how the host's preprocessed input is stored. */
+    fun strided(
+        values: FloatArray,
+        stride: Int,
+    ): FloatArray = FloatArray((values.size + stride - 1) / stride) { values[it * stride] }
 }

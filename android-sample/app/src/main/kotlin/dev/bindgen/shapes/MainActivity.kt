@@ -2,11 +2,15 @@
 package dev.bindgen.shapes
 
 import android.app.Activity
+import android.content.ActivityNotFoundException
 import android.content.Intent
 import android.graphics.Bitmap
-import android.graphics.BitmapFactory
+import android.net.Uri
+import android.os.Build
 import android.os.Bundle
 import android.provider.MediaStore
+import android.view.View
+import android.view.WindowInsets
 import android.widget.ArrayAdapter
 import android.widget.Button
 import android.widget.ImageView
@@ -18,13 +22,19 @@ import java.util.concurrent.Executors
 
 /**
  * Pick an image (or take a photo), run Shapes on the chosen device and show the
- * results with the inference latency. Only platform APIs: no AndroidX.
+ * results with the inference latency and the device that really ran. Only platform APIs: no
+ * AndroidX.
+ *
+ * Decoding and inference run on one worker thread; whatever they throw (an `Error` too, such as
+ * `UnsatisfiedLinkError` from a delegate or `OutOfMemoryError`) is shown, never kills the app.
  */
 class MainActivity : Activity() {
-    // The interpreter and a GPU delegate must be used on the thread that created them.
+    // The interpreter and a GPU delegate must be used on the thread that created them: model,
+    // modelKey and loadFallback are only touched on [worker]; the other fields on the UI thread.
     private val worker: ExecutorService = Executors.newSingleThreadExecutor()
     private var model: Shapes? = null
     private var modelKey: Pair<Shapes.Device, Int>? = null
+    private var loadFallback: String? = null
     private var input: Bitmap? = null
 
     private lateinit var deviceSpinner: Spinner
@@ -36,6 +46,7 @@ class MainActivity : Activity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         setContentView(R.layout.activity_main)
+        applySystemBarInsets(findViewById(R.id.root))
         deviceSpinner = findViewById(R.id.device)
         threadSpinner = findViewById(R.id.threads)
         status = findViewById(R.id.status)
@@ -45,7 +56,7 @@ class MainActivity : Activity() {
             ArrayAdapter(
                 this,
                 android.R.layout.simple_spinner_dropdown_item,
-                Shapes.Device.values().map { it.name },
+                DEVICES.map { RunLabel.choice(it.name, Build.VERSION.SDK_INT) },
             )
         threadSpinner.adapter = ArrayAdapter(this, android.R.layout.simple_spinner_dropdown_item, THREAD_CHOICES)
         threadSpinner.setSelection(THREAD_CHOICES.indexOf(DEFAULT_THREADS))
@@ -54,15 +65,52 @@ class MainActivity : Activity() {
             startActivityForResult(pick, REQUEST_PICK)
         }
         findViewById<Button>(R.id.camera).setOnClickListener {
-            val capture = Intent(MediaStore.ACTION_IMAGE_CAPTURE)
-            if (capture.resolveActivity(packageManager) != null) {
-                startActivityForResult(capture, REQUEST_CAPTURE)
-            } else {
-                status.text = "No camera app on this device"
+            // No resolveActivity(): package visibility hides camera apps from it (the manifest's
+            // <queries> declares IMAGE_CAPTURE too); starting it and catching the miss is reliable.
+            try {
+                startActivityForResult(Intent(MediaStore.ACTION_IMAGE_CAPTURE), REQUEST_CAPTURE)
+            } catch (e: ActivityNotFoundException) {
+                status.text = getString(R.string.no_camera)
             }
         }
         findViewById<Button>(R.id.run).setOnClickListener { run() }
-        show(SampleInput.bitmap(this), getString(R.string.sample_loaded))
+        status.text = getString(R.string.loading)
+        inBackground({ SampleInput.bitmap(this) }) { show(it, getString(R.string.sample_loaded)) }
+    }
+
+    /** targetSdk 35+ draws edge to edge: keep the content clear of the system bars and cutouts. */
+    private fun applySystemBarInsets(root: View) {
+        root.setOnApplyWindowInsetsListener { view, insets ->
+            if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.R) {
+                val types = WindowInsets.Type.systemBars() or WindowInsets.Type.displayCutout()
+                val bars = insets.getInsets(types)
+                view.setPadding(bars.left, bars.top, bars.right, bars.bottom)
+            } else {
+                @Suppress("DEPRECATION")
+                view.setPadding(
+                    insets.systemWindowInsetLeft,
+                    insets.systemWindowInsetTop,
+                    insets.systemWindowInsetRight,
+                    insets.systemWindowInsetBottom,
+                )
+            }
+            insets
+        }
+    }
+
+    /** Runs [task] on the worker and hands its result to [done] on the UI thread, or shows its error. */
+    private fun <T> inBackground(
+        task: () -> T,
+        done: (T) -> Unit,
+    ) {
+        worker.execute {
+            try {
+                val result = task()
+                runOnUiThread { done(result) }
+            } catch (e: Throwable) {
+                runOnUiThread { status.text = getString(R.string.failed, "${e.javaClass.simpleName}: ${e.message}") }
+            }
+        }
     }
 
     @Deprecated("Platform Activity result API; AndroidX's replacement is not used here")
@@ -73,28 +121,29 @@ class MainActivity : Activity() {
     ) {
         super.onActivityResult(requestCode, resultCode, data)
         if (resultCode != RESULT_OK || data == null) return
-        val bitmap =
-            when (requestCode) {
-                REQUEST_PICK -> {
-                    data.data?.let { uri ->
-                        contentResolver.openInputStream(uri)?.use { BitmapFactory.decodeStream(it) }
-                    }
-                }
-
-                // Without a FileProvider (AndroidX) the camera app returns a thumbnail.
-                REQUEST_CAPTURE -> {
-                    @Suppress("DEPRECATION")
-                    (data.extras?.get("data") as? Bitmap)
-                }
-
-                else -> {
-                    null
+        when (requestCode) {
+            REQUEST_PICK -> {
+                val uri: Uri = data.data ?: return
+                status.text = getString(R.string.loading)
+                val maxSide = resources.displayMetrics.let { DecodeSize.maxSide(it.widthPixels, it.heightPixels) }
+                inBackground({ PictureDecoder.decode(this, uri, maxSide) }) {
+                    show(it, "Image loaded: ${it.width}x${it.height}")
                 }
             }
-        if (bitmap == null) {
-            status.text = "Could not read that image"
-        } else {
-            show(bitmap, "Image loaded: ${bitmap.width}x${bitmap.height}")
+
+            // Without a FileProvider (AndroidX) the camera app returns a thumbnail.
+            REQUEST_CAPTURE -> {
+                @Suppress("DEPRECATION")
+                val thumbnail = data.extras?.get("data") as? Bitmap
+                if (thumbnail == null) {
+                    status.text = getString(R.string.unreadable)
+                    return
+                }
+                status.text = getString(R.string.loading)
+                inBackground({ thumbnail.copy(Bitmap.Config.ARGB_8888, false) }) {
+                    show(it, "Photo taken: ${it.width}x${it.height}")
+                }
+            }
         }
     }
 
@@ -102,58 +151,64 @@ class MainActivity : Activity() {
         bitmap: Bitmap,
         message: String,
     ) {
-        input = bitmap.copy(Bitmap.Config.ARGB_8888, false)
-        image.setImageBitmap(input)
+        input = bitmap
+        image.setImageBitmap(bitmap)
         results.text = ""
         status.text = message
     }
 
     private fun run() {
         val bitmap = input ?: return
-        val device = Shapes.Device.valueOf(deviceSpinner.selectedItem as String)
+        val device = DEVICES[deviceSpinner.selectedItemPosition]
         val threads = threadSpinner.selectedItem as Int
         status.text = "Running on $device…"
-        worker.execute {
-            val notes = StringBuilder()
-            val instance = modelFor(device, threads, notes)
+        inBackground({
+            val instance = modelFor(device, threads)
             val started = System.nanoTime()
             val outputs = instance.process(bitmap)
             val millis = (System.nanoTime() - started) / 1e6
-            val shown = Presenter.present(outputs, bitmap)
-            runOnUiThread {
-                image.setImageBitmap(shown.image ?: bitmap)
-                results.text = shown.text
-                status.text = notes.append("%s, %d thread(s): %.1f ms".format(modelKey?.first, threads, millis)).toString()
-            }
+            val reason = instance.fallbackReason ?: loadFallback
+            Presenter.present(outputs, bitmap) to RunLabel.latency(device.name, instance.device.name, reason, threads, millis)
+        }) { (shown, latency) ->
+            image.setImageBitmap(shown.image ?: bitmap)
+            results.text = shown.text
+            status.text = latency
         }
     }
 
-    /** The model on [device], or on the CPU with a note when the device cannot run it. */
+    /** The model on [device] (worker thread only), or on the CPU with the reason when it cannot load. */
     private fun modelFor(
         device: Shapes.Device,
         threads: Int,
-        notes: StringBuilder,
     ): Shapes {
         val key = device to threads
         model?.let { if (modelKey == key) return it }
         model?.close()
         model = null
+        modelKey = null
+        loadFallback = null
         val loaded =
             try {
-                modelKey = key
                 Shapes.newInstance(this, Shapes.Options(device = device, numThreads = threads))
-            } catch (e: Exception) {
+            } catch (e: Throwable) {
                 // Delegates throw when the device lacks the hardware, driver or op support.
-                notes.append("$device is not supported here (${e.message}); fell back to CPU.\n")
-                modelKey = Shapes.Device.CPU to threads
+                if (device == Shapes.Device.CPU) throw e
+                loadFallback = "$device failed to load: ${e.javaClass.simpleName}: ${e.message}"
                 Shapes.newInstance(this, Shapes.Options(device = Shapes.Device.CPU, numThreads = threads))
             }
         model = loaded
+        modelKey = key
         return loaded
     }
 
     override fun onDestroy() {
-        worker.execute { model?.close() }
+        worker.execute {
+            try {
+                model?.close()
+            } catch (e: Throwable) {
+                // Closing while the process goes away: nothing left to show it on.
+            }
+        }
         worker.shutdown()
         super.onDestroy()
     }
@@ -163,5 +218,6 @@ class MainActivity : Activity() {
         const val REQUEST_CAPTURE = 2
         const val DEFAULT_THREADS = 4
         val THREAD_CHOICES = listOf(1, 2, 4, 8)
+        val DEVICES = Shapes.Device.values().toList()
     }
 }

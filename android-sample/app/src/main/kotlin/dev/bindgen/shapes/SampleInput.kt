@@ -35,6 +35,19 @@ object SampleInput {
         return buffer
     }
 
+    /** Input tensor [index] as a native-order direct buffer (for dtypes TensorBuffer cannot hold). */
+    fun bytes(
+        context: Context,
+        index: Int,
+    ): ByteBuffer {
+        val bytes = context.assets.open("sample_input_$index.bin").use { it.readBytes() }
+        return ByteBuffer
+            .allocateDirect(bytes.size)
+            .order(ByteOrder.nativeOrder())
+            .put(bytes)
+            .apply { rewind() }
+    }
+
     private val INPUTS: List<Pair<IntArray, DataType>> =
         listOf(
             intArrayOf(1, 64, 64, 3) to DataType.FLOAT32,
