@@ -69,7 +69,8 @@ class InputRole(enum.Enum):
 class OutputRole(enum.Enum):
     CLASSIFICATION = "classification"
     DETECTION = "detection"  # one tensor of a DetectionGroup
-    SEGMENTATION = "segmentation"
+    SEGMENTATION = "segmentation"  # one channel per label: the category mask is the argmax
+    CONFIDENCE_MASK = "confidence_mask"  # one channel with labels: a per-pixel confidence (MediaPipe's selfie)
     IMAGE = "image"
     TENSOR = "tensor"
 
@@ -257,6 +258,9 @@ class OutputPlan:
     score_threshold: float | None = None
     detection_group: int | None = None  # index into BindingPlan.detection_groups
     class_axis_size: int | None = None
+    #: Image outputs: the output's NormalizationOptions, undone as ``x * std + mean`` then clamped
+    #: to [0, 255]; ``None`` when the metadata has none (values are taken as pixels already).
+    normalization: Normalize | None = None
 
 
 @dataclass(frozen=True)
@@ -597,14 +601,11 @@ def build_plan(model: Model) -> BindingPlan:
         kind, _ = _content(meta)
         labels = _labels(model, _files(meta, "TENSOR_AXIS_LABELS"))
         layout = _image_layout(tensor)
-        if kind == "ImageProperties" and layout is not None:
-            outputs.append(OutputPlan(i, tensor, name, description, OutputRole.IMAGE, deq))
-        elif (
-            len(tensor.shape) == 4
-            and tensor.shape[0] == 1
-            and labels is not None
-            and (tensor.shape[3] == len(labels.labels) or kind == "ImageProperties")
-        ):
+        mask = len(tensor.shape) == 4 and tensor.shape[0] == 1 and labels is not None
+        if mask and tensor.shape[3] == 1:
+            # MediaPipe's ImageSegmenter reads a one-channel labelled output as a confidence mask
+            outputs.append(OutputPlan(i, tensor, name, description, OutputRole.CONFIDENCE_MASK, deq, labels=labels))
+        elif mask and labels is not None and (tensor.shape[3] == len(labels.labels) or kind == "ImageProperties"):
             outputs.append(
                 OutputPlan(
                     i,
@@ -616,6 +617,20 @@ def build_plan(model: Model) -> BindingPlan:
                     labels=labels,
                     class_axis_size=tensor.shape[3],
                 )
+            )
+        elif kind == "ImageProperties" and layout is not None:
+            norm = _units(meta, "NormalizationOptions")
+            normalization = None
+            if norm:
+                mean = tuple(float(v) for v in norm[0].get("mean") or (0.0,))
+                std = tuple(float(v) for v in norm[0].get("std") or (1.0,))
+                if not (len(mean) in (1, layout[2]) and len(std) in (1, layout[2])):
+                    from bindgen.errors import BindgenError
+
+                    raise BindgenError(f"output {name!r}: NormalizationOptions do not fit {layout[2]} channels")
+                normalization = Normalize(mean, std)
+            outputs.append(
+                OutputPlan(i, tensor, name, description, OutputRole.IMAGE, deq, normalization=normalization)
             )
         elif (
             labels is not None

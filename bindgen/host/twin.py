@@ -35,7 +35,7 @@ from bindgen.errors import EXIT_FAILED, BindgenError
 from bindgen.read.tflite.model import DType
 from bindgen.read.tflite.reader import read_model
 
-__all__ = ["calibrate", "preprocessed_inputs", "run_model"]
+__all__ = ["calibrate", "dequantized", "image_values", "preprocessed_inputs", "run_model", "run_raw"]
 
 _INT_RANGES = {
     DType.UINT8: (0, 255), DType.INT8: (-128, 127), DType.INT16: (-32768, 32767),
@@ -262,51 +262,51 @@ def _read_text_file(path: str) -> str:
         raise BindgenError(f"cannot read text: {error}", where=path) from None
 
 
-def _cannot_run(error: RuntimeError, model_path: str) -> BindgenError:
+def _cannot_run(error: Exception, model_path: str) -> BindgenError:
     """LiteRT's multi-line failure (unresolved custom op, a kernel that fails) as one line."""
     reason = " ".join(str(error).split())
     return BindgenError(f"the interpreter cannot run this model: {reason}", where=model_path)
 
 
-def run_plan(
-    plan: BindingPlan, model_path: str, inputs: Sequence[str], top_k: int | None, text: str | None = None
-) -> dict[str, Any]:
-    """Execute ``plan`` on the host; returns ``{"outputs": {name: value}}`` (JSON-ready).
-
-    A text model takes ``text`` (or one ``.txt`` file, read whole as UTF-8) instead of one file
-    per input; an audio input takes a 16-bit PCM ``.wav`` (or a ``.npy``).
-    """
-    np, interpreter_class, image_module = _imports()
+def _text_or_files(plan: BindingPlan, inputs: Sequence[str], text: str | None) -> tuple[Sequence[str], str | None]:
+    """Check what was given against the plan: files, one per input, or a text for a text model."""
     if text is not None and plan.text is None:
         raise BindgenError("--text needs a model whose metadata has a BERT or regex tokenizer")
     if plan.text is not None and text is None and len(inputs) == 1 and inputs[0].lower().endswith(".txt"):
-        text = _read_text_file(inputs[0])
-        inputs = []
+        return [], _read_text_file(inputs[0])
     if text is not None and inputs:
         raise BindgenError("give either --text or input files, not both")
     if text is None and len(inputs) != len(plan.inputs):
         names = ", ".join(repr(i.name) for i in plan.inputs)
         hint = '; a text model also takes --text "…" or one .txt file' if plan.text is not None else ""
         raise BindgenError(f"the model has {len(plan.inputs)} input(s) ({names}); {len(inputs)} given{hint}")
-    interpreter = interpreter_class(model_path=model_path, num_threads=1)
+    for path in inputs:
+        if not Path(path).is_file():
+            raise BindgenError("no such file", where=path)
+    return inputs, text
+
+
+def run_raw(
+    plan: BindingPlan, model_path: str, inputs: Sequence[str], text: str | None = None
+) -> dict[int, Any]:
+    """The interpreter's raw output tensors (by output position) on ``inputs``, preprocessed by ``plan``.
+
+    A text model takes ``text`` (or one ``.txt`` file, read whole as UTF-8) instead of one file
+    per input; an audio input takes a 16-bit PCM ``.wav`` (or a ``.npy``).
+    """
+    np, interpreter_class, image_module = _imports()
+    inputs, text = _text_or_files(plan, inputs, text)
     try:
+        interpreter = interpreter_class(model_path=model_path, num_threads=1)
         interpreter.allocate_tensors()
-    except RuntimeError as error:  # e.g. a custom op this interpreter has no kernel for
+    except (RuntimeError, ValueError) as error:  # e.g. a custom op this interpreter has no kernel for
         raise _cannot_run(error, model_path) from None
     if text is not None:
         for position, value in _text_inputs(np, plan, model_path, text).items():
             interpreter.set_tensor(plan.inputs[position].tensor.index, value)
-    caller_size: tuple[int, int] | None = None  # (width, height) of the first image input's file
-    model_size: tuple[int, int] | None = None
     for plan_in, path in zip(plan.inputs, inputs, strict=False):
-        if not Path(path).is_file():
-            raise BindgenError("no such file", where=path)
         if plan_in.role is InputRole.IMAGE:
             value = _image_input(np, image_module, plan_in, path)
-            if caller_size is None and plan_in.width and plan_in.height:
-                with image_module.open(path) as image:
-                    caller_size = image.size
-                model_size = (plan_in.width, plan_in.height)
         elif plan_in.audio is not None and path.lower().endswith(".wav"):
             value = _audio_input(np, plan_in, path)
         else:
@@ -316,9 +316,48 @@ def run_plan(
         interpreter.invoke()
     except RuntimeError as error:
         raise _cannot_run(error, model_path) from None
-    floats = {
-        o.index: _floats(np, interpreter.get_tensor(o.tensor.index), o.dequantize) for o in plan.outputs
-    }
+    return {o.index: interpreter.get_tensor(o.tensor.index) for o in plan.outputs}
+
+
+def dequantized(plan: OutputPlan, raw: Any) -> Any:
+    """``raw`` as float32, dequantized when the tensor is quantized (the wrapper's ``…Floats``)."""
+    np, _, _ = _imports()
+    return _floats(np, raw, plan.dequantize)
+
+
+def image_values(plan: OutputPlan, floats: Any) -> Any:
+    """An image output as pixels: the output's normalization undone (``x * std + mean``), clamped to
+    [0, 255], shaped ``(height, width, channels)`` (BindgenSupport.image)."""
+    np, _, _ = _imports()
+    height, width, channels = plan.tensor.shape[-3:]
+    values = floats.reshape(height, width, channels)
+    if plan.normalization is not None:
+        std = np.asarray(plan.normalization.std, np.float32)
+        mean = np.asarray(plan.normalization.mean, np.float32)
+        values = values * std + mean
+    return np.clip(values, np.float32(0), np.float32(255)).astype(np.float32)
+
+
+def _box_scale(plan: BindingPlan, group: Any, inputs: Sequence[str]) -> tuple[float, float]:
+    """How detection boxes map back to the caller's picture (the first image input's file):
+    RATIO boxes are fractions of the image, PIXEL boxes model-input pixels scaled back through the resize."""
+    _, _, image_module = _imports()
+    for plan_in, path in zip(plan.inputs, inputs, strict=False):
+        if plan_in.role is InputRole.IMAGE and plan_in.width and plan_in.height:
+            with image_module.open(path) as image:
+                width, height = image.size
+            pixel = group.box.coordinates is BoxCoordinates.PIXEL
+            return (width / (plan_in.width if pixel else 1), height / (plan_in.height if pixel else 1))
+    return (1.0, 1.0)
+
+
+def run_plan(
+    plan: BindingPlan, model_path: str, inputs: Sequence[str], top_k: int | None, text: str | None = None
+) -> dict[str, Any]:
+    """Execute ``plan`` on the host; returns ``{"outputs": {name: value}}`` (JSON-ready)."""
+    np, _, _ = _imports()
+    raw = run_raw(plan, model_path, inputs, text)
+    floats = {o.index: _floats(np, raw[o.index], o.dequantize) for o in plan.outputs}
     outputs: dict[str, Any] = {}
     for o in plan.outputs:
         values = floats[o.index]
@@ -330,18 +369,14 @@ def run_plan(
                 "height": int(mask.shape[0]), "width": int(mask.shape[1]),
                 "category_mask": mask.tolist(), "labels": list(o.labels.labels if o.labels else ()),
             }  # fmt: skip
+        elif o.role is OutputRole.CONFIDENCE_MASK:
+            outputs[o.name] = values.reshape(values.shape[-3:-1]).tolist()
+        elif o.role is OutputRole.IMAGE:
+            outputs[o.name] = image_values(o, values).tolist()
         elif o.role is not OutputRole.DETECTION:
             outputs[o.name] = values.tolist()
     for group in plan.detection_groups:
-        scale = (1.0, 1.0)
-        if caller_size is not None and model_size is not None:
-            # RATIO: fractions of the image; PIXEL: model input pixels, scaled back through the resize.
-            pixel = group.box.coordinates is BoxCoordinates.PIXEL
-            scale = (
-                caller_size[0] / (model_size[0] if pixel else 1),
-                caller_size[1] / (model_size[1] if pixel else 1),
-            )
-        outputs[group.name] = _detections(np, group, floats, top_k, scale)
+        outputs[group.name] = _detections(np, group, floats, top_k, _box_scale(plan, group, inputs))
     return {"outputs": outputs}
 
 

@@ -18,6 +18,7 @@ neutralised. Other renderers (the Android sample project) code against it too:
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 import struct
@@ -120,7 +121,8 @@ class InputKind(enum.Enum):
 class OutputKind(enum.Enum):
     CATEGORIES = "categories"  # List<Category>
     SEGMENTATION = "segmentation"  # Segmentation (category mask + labels)
-    IMAGE = "image"  # TensorImage
+    CONFIDENCE_MASK = "confidence_mask"  # FloatArray (one confidence per pixel) + Bitmap
+    IMAGE = "image"  # TensorImage (pixels, normalization undone) + Bitmap
     TENSOR = "tensor"  # raw only (TensorBuffer or ByteBuffer)
     DETECTION_PART = "detection_part"  # raw only; the group has a List<DetectionResult>
 
@@ -176,6 +178,14 @@ class OutputBinding:
     threshold_literal: str  # score threshold ("-Float.MAX_VALUE" when the metadata has none)
     segmentation_size_literal: str  # "height, width, classes" for segmentation outputs
     image_shape_literal: str  # "h, w, c" for image outputs
+    #: ``FloatArray`` property: the output's values as floats, dequantized when quantized (every
+    #: output; ``None`` for confidence masks, whose ``name`` is that view already).
+    floats_name: KotlinName | None = None
+    bitmap_name: KotlinName | None = None  # ``Bitmap`` property of image outputs and confidence masks
+    image_mean_literal: str = ""  # image outputs: ``floatArrayOf(…)`` of the normalization to undo
+    image_std_literal: str = ""
+    mask_size_literal: str = ""  # confidence masks: "height, width"
+    quantized: bool = False  # the raw values are quantized (scale_literal/zero_point_literal apply)
 
 
 @dataclass(frozen=True)
@@ -383,6 +393,7 @@ def _input(plan: InputPlan, allocator: NameAllocator, fields: NameAllocator, no_
 _KIND = {
     OutputRole.CLASSIFICATION: (OutputKind.CATEGORIES, "List<Category>"),
     OutputRole.SEGMENTATION: (OutputKind.SEGMENTATION, "Segmentation"),
+    OutputRole.CONFIDENCE_MASK: (OutputKind.CONFIDENCE_MASK, "FloatArray"),
     OutputRole.IMAGE: (OutputKind.IMAGE, "TensorImage"),
     OutputRole.TENSOR: (OutputKind.TENSOR, ""),
     OutputRole.DETECTION: (OutputKind.DETECTION_PART, ""),
@@ -408,7 +419,10 @@ def _output(plan: OutputPlan, props: NameAllocator, fields: NameAllocator, no_md
         kotlin_type = raw_type
     extra = [f"Tensor `{tensor.name}`: {tensor.dtype.numpy_name} {list(tensor.shape)}."]
     if plan.dequantize is not None:
-        extra.append(f"Dequantized with scale {plan.dequantize.scale}, zero point {plan.dequantize.zero_point}.")
+        extra.append(
+            f"Quantized (scale {plan.dequantize.scale}, zero point {plan.dequantize.zero_point}): the raw"
+            " buffer holds the quantized values, not dequantized ones."
+        )
     labels_field = None
     calibration_field = None
     if plan.labels is not None:
@@ -418,9 +432,14 @@ def _output(plan: OutputPlan, props: NameAllocator, fields: NameAllocator, no_md
         calibration_field = fields.new_name(f"{name}Calibration", ("calibration", plan.index))
         extra.append(f"Scores calibrated with `{plan.calibration.file_name}`.")
     image_shape = None
+    mean: tuple[float, ...] = (0.0,)
+    std: tuple[float, ...] = (1.0,)
     if plan.role is OutputRole.IMAGE:
         shape = tensor.shape[-3:]
         image_shape = (shape[0], shape[1], shape[2])
+        if plan.normalization is not None:
+            mean, std = plan.normalization.mean, plan.normalization.std
+            extra.append(f"Normalized: the image is x * {list(std)} + {list(mean)}, clamped to [0, 255].")
     return OutputBinding(
         index=plan.index,
         name=name,
@@ -448,7 +467,29 @@ def _output(plan: OutputPlan, props: NameAllocator, fields: NameAllocator, no_md
             ", ".join(str(d) for d in tensor.shape[1:4]) if plan.role is OutputRole.SEGMENTATION else ""
         ),
         image_shape_literal=", ".join(str(d) for d in image_shape) if image_shape else "",
+        image_mean_literal=_float_array(mean) if image_shape else "",
+        image_std_literal=_float_array(std) if image_shape else "",
+        quantized=plan.dequantize is not None,
+        mask_size_literal=(
+            ", ".join(str(d) for d in tensor.shape[1:3]) if plan.role is OutputRole.CONFIDENCE_MASK else ""
+        ),
     )
+
+
+def _with_views(o: OutputBinding, props: NameAllocator) -> OutputBinding:
+    """Names the views every output gets next to its raw buffer: the float values (dequantized),
+    and a Bitmap for images and confidence masks. Allocated after every other name, so adding
+    them renames nothing the model's own names already had."""
+    floats_name = None
+    kdoc = o.kdoc
+    if o.kind is not OutputKind.CONFIDENCE_MASK:
+        floats_name = props.new_name(f"{o.name}Floats", ("floats", o.index))
+        if o.quantized:
+            kdoc = (*kdoc, f"[{floats_name}] has the dequantized values.")
+    bitmap_name = None
+    if o.kind in (OutputKind.IMAGE, OutputKind.CONFIDENCE_MASK):
+        bitmap_name = props.new_name(f"{o.name}Bitmap", ("bitmap", o.index))
+    return dataclasses.replace(o, floats_name=floats_name, bitmap_name=bitmap_name, kdoc=kdoc)
 
 
 def _floats_expr(index: int, dtype: DType, deq: Dequantize | None) -> str:
@@ -595,6 +636,7 @@ def build_binding(plan: BindingPlan, *, package: str, class_name: KotlinName, mo
         )
     text = text_binding(plan, fields)
     extra = (FieldBinding(text.tokenizer_field, text.tokenizer_type, text.tokenizer_init),) if text else ()
+    outputs = tuple(_with_views(o, props) for o in outputs)
     return KotlinBinding(
         package=package,
         class_name=class_name,

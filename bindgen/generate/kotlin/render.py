@@ -67,6 +67,8 @@ def _imports(b: KotlinBinding) -> list[str]:
         imports.add("org.tensorflow.lite.support.label.Category")
     if "TensorImage" in types:
         imports |= {"org.tensorflow.lite.support.image.TensorImage", "org.tensorflow.lite.DataType"}
+    if any(o.bitmap_name for o in b.outputs):
+        imports.add("android.graphics.Bitmap")
     if b.needs_metadata_extractor:
         imports.add("org.tensorflow.lite.support.metadata.MetadataExtractor")
     imports |= input_imports(b.text, b.audio)
