@@ -99,31 +99,108 @@ tensor = "Identity"
 name = "styled_image"
 content = "image"
 color_space = "RGB"
+mean = [0.0]
+std = [255.0]
+"""
+
+#: MediaPipe's pose landmark model with its raw segmentation logits annotated as a GRAYSCALE image
+#: output (normalization undone as x * 127.5 + 127.5): the one-channel image output case.
+GRAY_IMAGE_SPEC = """
+kind = "generic"
+name = "Pose segmentation"
+description = "Pose landmarks; the segmentation logits read as a gray image."
+
+[[input]]
+index = 0
+name = "image"
+content = "image"
+color_space = "RGB"
+mean = [0.0]
+std = [255.0]
+
+[[output]]
+index = 2
+name = "segmentation"
+content = "image"
+color_space = "GRAYSCALE"
+mean = [127.5]
+std = [127.5]
+"""
+
+#: The same model with that output labelled (one class): a one-channel labelled output is a
+#: confidence mask, as MediaPipe's ImageSegmenter reads selfie_segmentation's. The selfie models
+#: themselves need the XNNPACK delegate (custom op), which the JVM tier's runtime lacks.
+CONFIDENCE_MASK_SPEC = """
+kind = "generic"
+name = "Pose confidence mask"
+
+[[input]]
+index = 0
+name = "image"
+content = "image"
+color_space = "RGB"
+mean = [0.0]
+std = [255.0]
+
+[[output]]
+index = 2
+name = "person_mask"
+labels = "person.txt"
 """
 
 
-@functools.cache
-def image_to_image_model() -> Path:
-    """``image_to_image`` annotated by bindgen's own annotator: image input and image output."""
+def _annotated_by_spec(source: Path, name: str, spec_text: str, files: dict[str, str] | None = None) -> Path:
+    """``source`` annotated by bindgen's own annotator from ``spec_text`` (and the text ``files`` it
+    names); cached per spec, files and source."""
+    import hashlib
+
     from bindgen.decide.annotate.annotator import AnnotateRequest, annotate
 
-    source = model_path("image_to_image")
-    out_dir = CACHE / source.parent.name
+    key = hashlib.sha256(repr((spec_text, sorted((files or {}).items()))).encode() + source.read_bytes())
+    out_dir = CACHE / f"spec-{key.hexdigest()[:16]}"
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "styled_image.tflite"
+    target = out_dir / f"{name}.tflite"
     if not target.exists():
-        spec = out_dir / "styled_image.toml"
-        spec.write_text(IMAGE_TO_IMAGE_SPEC, encoding="utf-8")
-        tmp = out_dir / ".styled_image.tmp.tflite"
+        for file_name, text in (files or {}).items():
+            (out_dir / file_name).write_text(text, encoding="utf-8")
+        spec = out_dir / f"{name}.toml"
+        spec.write_text(spec_text, encoding="utf-8")
+        tmp = out_dir / f".{name}.tmp.tflite"
         annotate(AnnotateRequest(model=source, out=tmp, spec=spec))
         shutil.move(tmp, target)
     return target
 
 
+@functools.cache
+def image_to_image_model() -> Path:
+    """``image_to_image`` annotated by bindgen's own annotator: image input and image output."""
+    return _annotated_by_spec(model_path("image_to_image"), "styled_image", IMAGE_TO_IMAGE_SPEC)
+
+
+@functools.cache
+def gray_image_model() -> Path:
+    """MediaPipe's pose landmark model with a one-channel (GRAYSCALE) image output."""
+    source = mediapipe_models()["pose_landmark/pose_landmark_full"]
+    return _annotated_by_spec(source, "gray_image_output", GRAY_IMAGE_SPEC)
+
+
+@functools.cache
+def confidence_mask_model() -> Path:
+    """MediaPipe's pose landmark model with a labelled one-channel output: a confidence mask."""
+    source = mediapipe_models()["pose_landmark/pose_landmark_full"]
+    return _annotated_by_spec(source, "pose_confidence_mask", CONFIDENCE_MASK_SPEC, {"person.txt": "person\n"})
+
+
 def all_models() -> dict[str, Path]:
-    """Every model the wrapper must handle: annotated, raw and the 14 MediaPipe models."""
+    """Every model the wrapper must handle: annotated, raw and the 14 MediaPipe models.
+
+    The one list of both the compile tier (tests/test_kotlin_compile.py, goldens) and the JVM tier
+    (tests/toolchain/jvm.py), so the two cannot drift apart.
+    """
     models = {name: annotated_model(name) for name in ANNOTATED}
     models.update({name: model_path(name) for name in RAW})
     models["styled_image"] = image_to_image_model()
+    models["gray_image_output"] = gray_image_model()
+    models["pose_confidence_mask"] = confidence_mask_model()
     models.update({f"mp_{k.replace('/', '_')}": v for k, v in mediapipe_models().items()})
     return models
