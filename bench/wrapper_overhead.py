@@ -38,7 +38,7 @@ def main() -> int:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     work = Path(tempfile.mkdtemp(prefix="bindgen-bench-"))
     try:
-        results, _, problems = run_suite(work, bench=runs, cases=CASES + BENCH_CASES)
+        results, _, problems, _ = run_suite(work, bench=runs, cases=CASES + BENCH_CASES)
     except HarnessError as error:
         print(f"wrapper_overhead: error: {error}", file=sys.stderr)
         return 1

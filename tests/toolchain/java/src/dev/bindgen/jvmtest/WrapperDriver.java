@@ -27,6 +27,7 @@ import org.robolectric.annotation.Config;
 import org.robolectric.annotation.GraphicsMode;
 import org.tensorflow.lite.InterpreterApi;
 import org.tensorflow.lite.support.common.FileUtil;
+import org.tensorflow.lite.support.image.TensorImage;
 import org.tensorflow.lite.support.label.Category;
 import org.tensorflow.lite.support.tensorbuffer.TensorBuffer;
 
@@ -36,8 +37,14 @@ import org.tensorflow.lite.support.tensorbuffer.TensorBuffer;
  * with {@code bindgen run}.
  *
  * <p>System properties: {@code bindgen.jvm.cases}, a file with one case per line,
- * {@code <wrapper class>\t<assets apk>\t<input png>\t<output json>}; {@code bindgen.jvm.bench}, a
- * number of timed iterations (0: no benchmark).
+ * {@code <wrapper class>\t<assets apk>\t<output json>\t<input>...}, one {@code <input>} per model
+ * input: {@code image|<png>} (passed as a Bitmap), {@code TensorBuffer|<npy>|<DataType>|<shape>} or
+ * {@code ByteBuffer|<npy>} (the .npy's data bytes, little-endian, as the twin reads them);
+ * {@code bindgen.jvm.bench}, a number of timed iterations (0: no benchmark; image models only).
+ *
+ * <p>Every public property of {@code Outputs} is read and written: TensorBuffers as floats,
+ * ByteBuffers as their bytes, Bitmaps as ARGB pixels, TensorImages with their color space and
+ * values, other result classes through their getters. A value it cannot write fails the run.
  *
  * <p>The wrapper gets a Context whose assets are the given APK-style zip (entries stored
  * uncompressed under assets/, as Android packages .tflite files), so {@code newInstance} runs the
@@ -54,7 +61,15 @@ public class WrapperDriver {
     for (String line : lines) {
       if (line.isBlank()) continue;
       String[] f = line.split("\t");
-      runCase(f[0], f[1], f[2], f[3], bench);
+      try {
+        runCase(f[0], f[1], f[2], Arrays.copyOfRange(f, 3, f.length), bench);
+      } catch (java.lang.reflect.InvocationTargetException e) {
+        // the wrapper itself threw: recorded for the harness to judge (a model no runtime here can
+        // run must fail on the twin too), the other cases still run
+        Throwable cause = e.getCause();
+        String error = cause.getClass().getName() + ": " + cause.getMessage();
+        Files.write(Paths.get(f[2]), ("{\"error\": " + quote(error) + "}\n").getBytes(StandardCharsets.UTF_8));
+      }
     }
   }
 
@@ -71,15 +86,21 @@ public class WrapperDriver {
     };
   }
 
-  private static void runCase(String className, String apk, String png, String out, int bench)
+  private static void runCase(String className, String apk, String out, String[] inputs, int bench)
       throws Exception {
     Context context = contextWithAssets(apk);
     Class<?> cls = Class.forName(className);
     Object wrapper = cls.getMethod("newInstance", Context.class).invoke(null, context);
-    Bitmap bitmap = BitmapFactory.decodeFile(png);
-    if (bitmap == null) throw new IOException("cannot decode " + png);
-    Method process = cls.getMethod("process", Bitmap.class);
-    Object outputs = process.invoke(wrapper, bitmap);
+    Object[] args = new Object[inputs.length];
+    Class<?>[] types = new Class<?>[inputs.length];
+    for (int i = 0; i < inputs.length; i++) {
+      args[i] = input(inputs[i].split("\\|"));
+      types[i] = args[i] instanceof Bitmap ? Bitmap.class
+          : args[i] instanceof TensorBuffer ? TensorBuffer.class : ByteBuffer.class;
+    }
+    Method process = cls.getMethod("process", types);
+    Object outputs = process.invoke(wrapper, args);
+    Bitmap bitmap = args.length == 1 && args[0] instanceof Bitmap ? (Bitmap) args[0] : null;
     StringBuilder json = new StringBuilder("{\"outputs\": {");
     boolean first = true;
     for (Map.Entry<String, Object> e : properties(outputs).entrySet()) {
@@ -88,7 +109,7 @@ public class WrapperDriver {
       first = false;
     }
     json.append("}");
-    if (bench > 0) json.append(", \"bench\": ").append(bench(wrapper, process, bitmap, apk, cls, bench));
+    if (bench > 0 && bitmap != null) json.append(", \"bench\": ").append(bench(wrapper, process, bitmap, apk, cls, bench));
     json.append("}\n");
     Files.write(Paths.get(out), json.toString().getBytes(StandardCharsets.UTF_8));
     ((AutoCloseable) wrapper).close();
@@ -152,6 +173,37 @@ public class WrapperDriver {
     }
   }
 
+  /** One process() argument from its case-table field (split on '|'). */
+  private static Object input(String[] spec) throws IOException {
+    switch (spec[0]) {
+      case "image":
+        Bitmap bitmap = BitmapFactory.decodeFile(spec[1]);
+        if (bitmap == null) throw new IOException("cannot decode " + spec[1]);
+        return bitmap;
+      case "TensorBuffer":
+        int[] shape = Arrays.stream(spec[3].split(",")).mapToInt(Integer::parseInt).toArray();
+        TensorBuffer buffer = TensorBuffer.createFixedSize(shape, org.tensorflow.lite.DataType.valueOf(spec[2]));
+        buffer.loadBuffer(npy(spec[1]));
+        return buffer;
+      case "ByteBuffer":
+        return npy(spec[1]);
+      default:
+        throw new IllegalArgumentException("unknown input kind " + spec[0]);
+    }
+  }
+
+  /** The data bytes of a .npy file (format 1.0/2.0, little-endian data) in a direct native-order buffer. */
+  private static ByteBuffer npy(String path) throws IOException {
+    byte[] file = Files.readAllBytes(Paths.get(path));
+    ByteBuffer header = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+    int major = file[6];
+    int start = major == 1 ? 10 + (header.getShort(8) & 0xFFFF) : 12 + header.getInt(8);
+    ByteBuffer data = ByteBuffer.allocateDirect(file.length - start).order(ByteOrder.nativeOrder());
+    data.put(file, start, file.length - start);
+    data.rewind();
+    return data;
+  }
+
   private static int optionsThreads(Class<?> cls) throws Exception {
     Class<?> options = Class.forName(cls.getName() + "$Options");
     return (Integer) options.getMethod("getNumThreads").invoke(options.getConstructor().newInstance());
@@ -187,7 +239,31 @@ public class WrapperDriver {
     } else if (v instanceof ByteBuffer) {
       ByteBuffer b = ((ByteBuffer) v).duplicate();
       b.rewind();
-      json.append("{\"bytes\": ").append(b.remaining()).append("}");
+      List<String> parts = new ArrayList<>();
+      while (b.hasRemaining()) parts.add(Byte.toString(b.get()));
+      json.append("{\"bytes\": [").append(String.join(", ", parts)).append("]}");
+    } else if (v instanceof float[]) {
+      floats(json, (float[]) v);
+    } else if (v instanceof int[]) {
+      json.append(Arrays.toString((int[]) v));
+    } else if (v instanceof Bitmap) {
+      Bitmap bitmap = (Bitmap) v;
+      int[] argb = new int[bitmap.getWidth() * bitmap.getHeight()];
+      bitmap.getPixels(argb, 0, bitmap.getWidth(), 0, 0, bitmap.getWidth(), bitmap.getHeight());
+      json.append("{\"bitmap\": {\"width\": ").append(bitmap.getWidth()).append(", \"height\": ")
+          .append(bitmap.getHeight()).append(", \"config\": ").append(quote(String.valueOf(bitmap.getConfig())))
+          .append(", \"argb\": ").append(Arrays.toString(argb)).append("}}");
+    } else if (v instanceof TensorImage) {
+      TensorImage image = (TensorImage) v;
+      json.append("{\"tensor_image\": {\"width\": ").append(image.getWidth()).append(", \"height\": ")
+          .append(image.getHeight()).append(", \"color_space\": ").append(quote(image.getColorSpaceType().name()))
+          .append(", \"values\": ");
+      floats(json, image.getTensorBuffer().getFloatArray());
+      json.append("}}");
+    } else if (v instanceof String) {
+      json.append(quote((String) v));
+    } else if (v instanceof Number) {
+      json.append(v);
     } else if (v instanceof Category) {
       Category c = (Category) v;
       json.append("{\"label\": ").append(quote(c.getLabel())).append(", \"index\": ").append(c.getIndex())
@@ -208,10 +284,22 @@ public class WrapperDriver {
           .append(", \"score\": ").append(v.getClass().getMethod("getScore").invoke(v))
           .append(", \"box\": {\"left\": ").append(r.left).append(", \"top\": ").append(r.top)
           .append(", \"right\": ").append(r.right).append(", \"bottom\": ").append(r.bottom).append("}}");
+    } else if (v != null && v.getClass().getName().startsWith(PACKAGE_OF_GENERATED)) {
+      // a generated result class (Segmentation, …): its getters, as an object
+      json.append("{");
+      boolean first = true;
+      for (Map.Entry<String, Method> e : getters(v.getClass()).entrySet()) {
+        json.append(first ? "" : ", ").append(quote(e.getKey())).append(": ");
+        value(json, e.getValue().invoke(v));
+        first = false;
+      }
+      json.append("}");
     } else {
-      json.append(quote(String.valueOf(v)));
+      throw new IllegalStateException("the driver cannot write a " + (v == null ? "null" : v.getClass().getName()));
     }
   }
+
+  private static final String PACKAGE_OF_GENERATED = "dev.bindgen.jvmtest.";
 
   private static boolean hasGetter(Object v, String name) {
     try {
