@@ -3,7 +3,10 @@
 A subprocess of the tests, because importing ``mediapipe.tasks.python`` also imports TensorFlow
 (via ``mediapipe.tasks.python.core.optional_dependencies``), which must stay out of pytest::
 
-    python -m tests.toolchain.models.run_mediapipe KIND MODEL
+    python -m tests.toolchain.models.run_mediapipe KIND MODEL [IMAGE]
+
+``confidence_masks`` segments IMAGE (a file) and prints every confidence mask MediaPipe's
+ImageSegmenter returns; the other kinds make their own input.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ def _categories(result: Any) -> list[dict[str, Any]]:
     ]
 
 
-def run(kind: str, model: str) -> dict[str, Any]:
+def run(kind: str, model: str, image_path: str | None = None) -> dict[str, Any]:
     import mediapipe as mp  # type: ignore[import-untyped]
     import numpy as np
     from mediapipe.tasks import python as tasks  # type: ignore[import-untyped]
@@ -67,6 +70,12 @@ def run(kind: str, model: str) -> dict[str, Any]:
                 "mask_values": sorted(int(v) for v in np.unique(mask)),
                 "labels": list(task.labels),
             }
+    if kind == "confidence_masks":
+        options = vision.ImageSegmenterOptions(base_options=base, output_confidence_masks=True)
+        with vision.ImageSegmenter.create_from_options(options) as task:
+            result = task.segment(mp.Image.create_from_file(image_path))
+            masks = [m.numpy_view() for m in result.confidence_masks]
+            return {"masks": [{"shape": list(m.shape), "values": m.ravel().tolist()} for m in masks]}
     if kind in ("text_classifier", "bert_classifier"):
         options = text.TextClassifierOptions(base_options=base)
         with text.TextClassifier.create_from_options(options) as task:
@@ -81,4 +90,4 @@ def run(kind: str, model: str) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(sys.argv[1], sys.argv[2])))
+    print(json.dumps(run(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)))
