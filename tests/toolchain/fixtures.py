@@ -129,7 +129,8 @@ std = [127.5]
 
 #: The same model with that output labelled (one class): a one-channel labelled output is a
 #: confidence mask, as MediaPipe's ImageSegmenter reads selfie_segmentation's. The selfie models
-#: themselves need the XNNPACK delegate (custom op), which the JVM tier's runtime lacks.
+#: themselves run only where the XNNPACK delegate claims their custom op: LiteRT (the twin) yes, the
+#: JVM tier's TFLite 2.18 no.
 CONFIDENCE_MASK_SPEC = """
 kind = "generic"
 name = "Pose confidence mask"

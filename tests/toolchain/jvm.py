@@ -5,7 +5,8 @@ test models, annotated or raw, and the 14 MediaPipe models), so the two tiers ca
 What runs is real: wrappers rendered by ``bindgen.generate.kotlin`` and compiled by ONE kotlinc call,
 the real TFLite Support Library 0.4.4 and tensorflow-lite-api 2.16.1 Java, Android framework code
 from Robolectric (native graphics: real ``Bitmap``/``BitmapFactory``), and a real TFLite interpreter
-(TFLite 2.18 C API for linux-x86_64, plugged in as tensorflow-lite-api's application runtime by
+(TFLite 2.18 for linux-x86_64 with the XNNPACK delegate applied by default, as on Android, plugged in
+as tensorflow-lite-api's application runtime by
 ``tests/toolchain/java/src/org/tensorflow/lite/InterpreterFactoryImpl.java``), all models in ONE JVM.
 See ``tests/toolchain/java/pom.xml``.
 
@@ -470,8 +471,8 @@ def expected(wrapper: Wrapper, inputs: list[Input]) -> dict[str, tuple[str, Any,
 
 
 class NeedsXnnpack(Exception):
-    """The model runs only with LiteRT's XNNPACK delegate (a custom op such as MediaPipe's
-    Convolution2DTransposeBias), which the JVM's TFLite C API build does not apply."""
+    """The model runs only through the XNNPACK delegate (it claims a custom op such as MediaPipe's
+    Convolution2DTransposeBias): LiteRT's does, the JVM's TFLite 2.18 XNNPACK does not claim it."""
 
 
 def compare(wrapper: Wrapper, inputs: list[Input], jvm: dict[str, Any], diffs: list[float],
@@ -493,8 +494,8 @@ def compare(wrapper: Wrapper, inputs: list[Input], jvm: dict[str, Any], diffs: l
     except NeedsXnnpack:
         if "error" not in jvm:
             problems.append(f"{name}: LiteRT's builtin kernels cannot run it, yet the JVM did")
-        jvm["refused"] = ("only LiteRT's XNNPACK delegate runs it (a custom op), which the JVM's TFLite C API"
-                          " does not apply; the twin ran it")
+        jvm["refused"] = ("only an XNNPACK delegate that claims its custom op runs it: LiteRT's does (the twin"
+                          " ran it), TFLite 2.18's on the JVM does not")
         return 0
     if "error" in jvm:
         problems.append(f"{name}: the wrapper threw on the JVM: {jvm['error']}")

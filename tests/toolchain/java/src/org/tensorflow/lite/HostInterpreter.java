@@ -6,22 +6,29 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.tensorflowlite.TfLiteInterpreter;
-import org.bytedeco.tensorflowlite.TfLiteInterpreterOptions;
-import org.bytedeco.tensorflowlite.TfLiteModel;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.tensorflowlite.BuiltinOpResolverWithXNNPACK;
+import org.bytedeco.tensorflowlite.FlatBufferModel;
+import org.bytedeco.tensorflowlite.Interpreter;
+import org.bytedeco.tensorflowlite.InterpreterBuilder;
 
 /**
- * {@link InterpreterApi} over the TFLite C API. Inputs and outputs are {@link ByteBuffer}s whose
- * capacity is the tensor's byte size, copied the way tensorflow-lite's own {@code TensorImpl}
- * copies them (direct native-order buffers from their start, others from their position).
+ * {@link InterpreterApi} over TFLite's C++ interpreter, built with the builtin op resolver plus the
+ * XNNPACK delegate as its default delegate, as TFLite's Android runtime does by default (and as
+ * LiteRT does for {@code bindgen run}): custom ops that only XNNPACK implements, such as
+ * MediaPipe's {@code Convolution2DTransposeBias}, run too. Inputs and outputs are
+ * {@link ByteBuffer}s whose capacity is the tensor's byte size, copied the way tensorflow-lite's
+ * own {@code TensorImpl} copies them (direct native-order buffers from their start, others from
+ * their position).
  */
 final class HostInterpreter implements InterpreterApi {
   /** Interpreters created and not yet closed (tests check that a failed newInstance leaks none). */
   static final java.util.concurrent.atomic.AtomicInteger LIVE = new java.util.concurrent.atomic.AtomicInteger();
 
   private final BytePointer modelBytes;
-  private TfLiteModel model;
-  private TfLiteInterpreter interpreter;
+  private FlatBufferModel model;
+  private BuiltinOpResolverWithXNNPACK resolver;
+  private Interpreter interpreter;
   private Long lastNanos;
 
   HostInterpreter(ByteBuffer buffer, InterpreterApi.Options options) {
@@ -35,22 +42,24 @@ final class HostInterpreter implements InterpreterApi {
     src.rewind();
     byte[] copy = new byte[src.remaining()];
     src.get(copy);
-    // TfLiteModelCreate does not copy: the bytes live as long as the interpreter.
+    // BuildFromBuffer does not copy: the bytes live as long as the interpreter.
     modelBytes = new BytePointer(copy);
-    model = TfLiteModelCreate(modelBytes, copy.length);
+    model = FlatBufferModel.BuildFromBuffer(modelBytes, copy.length);
     if (model == null || model.isNull()) {
       throw new IllegalArgumentException("Contents of the model buffer are not a valid TFLite model");
     }
-    TfLiteInterpreterOptions opts = TfLiteInterpreterOptionsCreate();
+    resolver = new BuiltinOpResolverWithXNNPACK();
+    interpreter = new Interpreter((Pointer) null);
     int threads = options.getNumThreads();
-    TfLiteInterpreterOptionsSetNumThreads(opts, threads <= 0 ? 1 : threads);
-    interpreter = TfLiteInterpreterCreate(model, opts);
-    TfLiteInterpreterOptionsDelete(opts);
-    if (interpreter == null || interpreter.isNull()) {
-      TfLiteModelDelete(model);
+    int built;
+    try (InterpreterBuilder builder = new InterpreterBuilder(model, resolver)) {
+      built = builder.apply(interpreter, threads <= 0 ? 1 : threads);
+    }
+    if (built != 0 || interpreter.isNull()) {
+      close();
       throw new IllegalArgumentException("Internal error: cannot create interpreter (unsupported op?)");
     }
-    check(TfLiteInterpreterAllocateTensors(interpreter), "AllocateTensors");
+    check(interpreter.AllocateTensors(), "AllocateTensors");
     LIVE.incrementAndGet();
   }
 
@@ -87,7 +96,7 @@ final class HostInterpreter implements InterpreterApi {
       getInputTensor(i).write(asBuffer(inputs[i], "input " + i));
     }
     long start = System.nanoTime();
-    check(TfLiteInterpreterInvoke(interpreter), "Invoke");
+    check(interpreter.Invoke(), "Invoke");
     lastNanos = System.nanoTime() - start;
     for (Map.Entry<Integer, Object> e : outputs.entrySet()) {
       if (e.getValue() != null) {
@@ -107,8 +116,7 @@ final class HostInterpreter implements InterpreterApi {
   @Override
   public void allocateTensors() {
     checkOpen();
-    check(TfLiteInterpreterAllocateTensors(interpreter), "AllocateTensors");
-    LIVE.incrementAndGet();
+    check(interpreter.AllocateTensors(), "AllocateTensors");
   }
 
   @Override
@@ -119,14 +127,14 @@ final class HostInterpreter implements InterpreterApi {
   @Override
   public void resizeInput(int idx, int[] dims, boolean strict) {
     checkOpen();
-    check(TfLiteInterpreterResizeInputTensor(interpreter, idx, dims, dims.length), "ResizeInputTensor");
+    check(interpreter.ResizeInputTensor(interpreter.inputs().get(idx), dims), "ResizeInputTensor");
     allocateTensors();
   }
 
   @Override
   public int getInputTensorCount() {
     checkOpen();
-    return TfLiteInterpreterGetInputTensorCount(interpreter);
+    return (int) interpreter.inputs().limit();
   }
 
   @Override
@@ -141,13 +149,13 @@ final class HostInterpreter implements InterpreterApi {
   public HostTensor getInputTensor(int i) {
     checkOpen();
     if (i < 0 || i >= getInputTensorCount()) throw new IllegalArgumentException("Invalid input Tensor index: " + i);
-    return new HostTensor(TfLiteInterpreterGetInputTensor(interpreter, i), TfLiteInterpreterGetInputTensorIndex(interpreter, i));
+    return new HostTensor(interpreter.input_tensor(i), interpreter.inputs().get(i));
   }
 
   @Override
   public int getOutputTensorCount() {
     checkOpen();
-    return TfLiteInterpreterGetOutputTensorCount(interpreter);
+    return (int) interpreter.outputs().limit();
   }
 
   @Override
@@ -162,7 +170,7 @@ final class HostInterpreter implements InterpreterApi {
   public HostTensor getOutputTensor(int i) {
     checkOpen();
     if (i < 0 || i >= getOutputTensorCount()) throw new IllegalArgumentException("Invalid output Tensor index: " + i);
-    return new HostTensor(TfLiteInterpreterGetOutputTensor(interpreter, i), TfLiteInterpreterGetOutputTensorIndex(interpreter, i));
+    return new HostTensor(interpreter.output_tensor(i), interpreter.outputs().get(i));
   }
 
   @Override
@@ -173,10 +181,12 @@ final class HostInterpreter implements InterpreterApi {
   @Override
   public void close() {
     if (interpreter != null) {
-      TfLiteInterpreterDelete(interpreter);
-      TfLiteModelDelete(model);
+      interpreter.close();  // deletes the C++ interpreter (and its delegates) before the model
+      resolver.close();
+      model.close();
       modelBytes.deallocate();
       interpreter = null;
+      resolver = null;
       model = null;
       LIVE.decrementAndGet();
     }
