@@ -68,6 +68,7 @@ def test_generated_outputs_offer_bitmaps_and_float_views() -> None:
     selfie = sources["mp_selfie_segmentation_selfie_segmentation"]
     assert "val segmentationMasks: FloatArray" in selfie and "val segmentationMasksBitmap: Bitmap" in selfie
     assert "TensorImage" not in selfie.split("inner class Outputs")[1]  # the RGB-only load is gone
+    assert "MetadataExtractor" not in selfie  # one class: its label file is not loaded for nothing
     gray = sources["gray_image_output"]
     assert "val segmentation: TensorImage" in gray and "val segmentationBitmap: Bitmap" in gray
     assert "floatArrayOf(127.5f)" in gray

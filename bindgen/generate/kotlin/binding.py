@@ -426,7 +426,8 @@ def _output(plan: OutputPlan, props: NameAllocator, fields: NameAllocator, no_md
     labels_field = None
     calibration_field = None
     if plan.labels is not None:
-        labels_field = fields.new_name(f"{name}Labels", ("labels", plan.index))
+        if plan.role is not OutputRole.CONFIDENCE_MASK:  # a confidence mask is one class: nothing to look up
+            labels_field = fields.new_name(f"{name}Labels", ("labels", plan.index))
         extra.append(f"Labels: `{plan.labels.file_name}` ({len(plan.labels.labels)} entries).")
     if plan.calibration is not None:
         calibration_field = fields.new_name(f"{name}Calibration", ("calibration", plan.index))
