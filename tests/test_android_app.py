@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bindgen.generate.android import gradle_wrapper
+from bindgen.device import gradle_wrapper
 from bindgen.generate.android.versions import load_versions
 from bindgen.host import twin
 
