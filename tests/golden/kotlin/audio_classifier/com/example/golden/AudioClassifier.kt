@@ -185,6 +185,11 @@ class AudioClassifier private constructor(
                 -Float.MAX_VALUE,
             )
         }
+
+        /** [probabilityBuffer] as floats. */
+        val probabilityFloats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.FLOAT32, 1f, 0)
+        }
     }
 
     companion object {

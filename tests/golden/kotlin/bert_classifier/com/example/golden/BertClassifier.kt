@@ -155,6 +155,11 @@ class BertClassifier private constructor(
                 -Float.MAX_VALUE,
             )
         }
+
+        /** [probabilityBuffer] as floats. */
+        val probabilityFloats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.FLOAT32, 1f, 0)
+        }
     }
 
     companion object {

@@ -181,6 +181,11 @@ class Detector private constructor(
         val location: TensorBuffer
             get() = BindgenSupport.tensorBuffer(buffers[0], intArrayOf(1, 10, 4), DataType.FLOAT32)
 
+        /** [location] as floats. */
+        val locationFloats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.FLOAT32, 1f, 0)
+        }
+
         /**
          * The categories of the detected boxes.
          *
@@ -188,6 +193,11 @@ class Detector private constructor(
          */
         val category: TensorBuffer
             get() = BindgenSupport.tensorBuffer(buffers[1], intArrayOf(1, 10), DataType.FLOAT32)
+
+        /** [category] as floats. */
+        val categoryFloats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[1], BindgenSupport.DType.FLOAT32, 1f, 0)
+        }
 
         /**
          * The scores of the detected boxes.
@@ -197,6 +207,11 @@ class Detector private constructor(
         val score: TensorBuffer
             get() = BindgenSupport.tensorBuffer(buffers[2], intArrayOf(1, 10), DataType.FLOAT32)
 
+        /** [score] as floats. */
+        val scoreFloats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[2], BindgenSupport.DType.FLOAT32, 1f, 0)
+        }
+
         /**
          * The number of the detected boxes.
          *
@@ -204,6 +219,11 @@ class Detector private constructor(
          */
         val numberOfDetections: TensorBuffer
             get() = BindgenSupport.tensorBuffer(buffers[3], intArrayOf(1), DataType.FLOAT32)
+
+        /** [numberOfDetections] as floats. */
+        val numberOfDetectionsFloats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[3], BindgenSupport.DType.FLOAT32, 1f, 0)
+        }
 
         /**
          * Detections decoded from the detection_result tensor group, kept when

@@ -123,6 +123,11 @@ class Dtypes private constructor(
         val outputFeature0: ByteBuffer
             get() = buffers[0].asReadOnlyBuffer().order(ByteOrder.nativeOrder())
 
+        /** [outputFeature0] as floats. */
+        val outputFeature0Floats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.BOOL, 1f, 0)
+        }
+
         /**
          * Tensor `Identity_1`: float16 [1, 4].
          *
@@ -130,6 +135,11 @@ class Dtypes private constructor(
          */
         val outputFeature1: ByteBuffer
             get() = buffers[1].asReadOnlyBuffer().order(ByteOrder.nativeOrder())
+
+        /** [outputFeature1] as floats. */
+        val outputFeature1Floats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[1], BindgenSupport.DType.FLOAT16, 1f, 0)
+        }
 
         /**
          * Tensor `Identity_2`: int16 [1, 4].
@@ -139,6 +149,11 @@ class Dtypes private constructor(
         val outputFeature2: ByteBuffer
             get() = buffers[2].asReadOnlyBuffer().order(ByteOrder.nativeOrder())
 
+        /** [outputFeature2] as floats. */
+        val outputFeature2Floats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[2], BindgenSupport.DType.INT16, 1f, 0)
+        }
+
         /**
          * Tensor `Identity_3`: int32 [1, 4].
          *
@@ -147,6 +162,11 @@ class Dtypes private constructor(
         val outputFeature3: ByteBuffer
             get() = buffers[3].asReadOnlyBuffer().order(ByteOrder.nativeOrder())
 
+        /** [outputFeature3] as floats. */
+        val outputFeature3Floats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[3], BindgenSupport.DType.INT32, 1f, 0)
+        }
+
         /**
          * Tensor `Identity_4`: int64 [1, 4].
          *
@@ -154,6 +174,11 @@ class Dtypes private constructor(
          */
         val outputFeature4: ByteBuffer
             get() = buffers[4].asReadOnlyBuffer().order(ByteOrder.nativeOrder())
+
+        /** [outputFeature4] as floats. */
+        val outputFeature4Floats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[4], BindgenSupport.DType.INT64, 1f, 0)
+        }
     }
 
     companion object {

@@ -180,8 +180,10 @@ class Int8IoClassifier private constructor(
          * Probabilities of the labels respectively.
          *
          * Tensor `Identity`: int8 [1, 5].
-         * Dequantized with scale 0.00390625, zero point -128.
+         * Quantized (scale 0.00390625, zero point -128): the raw buffer holds the
+         * quantized values, not dequantized ones.
          * Labels: `int8_io_classifier_labels.txt` (5 entries).
+         * [probabilityFloats] has the dequantized values.
          *
          * Raw int8 values in native byte order.
          */
@@ -196,6 +198,11 @@ class Int8IoClassifier private constructor(
                 null,
                 -Float.MAX_VALUE,
             )
+        }
+
+        /** [probabilityBuffer] as floats, dequantized: scale * (q - zeroPoint). */
+        val probabilityFloats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.INT8, 0.00390625f, -128)
         }
     }
 

@@ -167,15 +167,22 @@ class SelfieSegmentation private constructor(
          * Masks over the target objects with high accuracy.
          *
          * Tensor `activation_10`: float32 [1, 256, 256, 1].
+         * Labels: `labels.txt` (1 entries).
          */
         val segmentationMasksBuffer: TensorBuffer
             get() = BindgenSupport.tensorBuffer(buffers[0], intArrayOf(1, 256, 256, 1), DataType.FLOAT32)
 
-        /** [segmentationMasksBuffer] as an image. */
-        val segmentationMasks: TensorImage by lazy {
-            TensorImage(DataType.FLOAT32).also {
-                it.load(BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.FLOAT32, 1f, 0), intArrayOf(256, 256, 1))
-            }
+        /** [segmentationMasksBuffer] as a confidence mask: one value per pixel, row by row. */
+        val segmentationMasks: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.FLOAT32, 1f, 0)
+        }
+
+        /** [segmentationMasks] as an ARGB_8888 bitmap (confidence 0 black, 1 white). */
+        val segmentationMasksBitmap: Bitmap by lazy {
+            BindgenSupport.bitmap(
+                BindgenSupport.confidencePixels(segmentationMasks),
+                intArrayOf(256, 256, 1),
+            )
         }
     }
 

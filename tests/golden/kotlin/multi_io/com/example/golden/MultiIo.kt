@@ -108,11 +108,21 @@ class MultiIo private constructor(
         val outputFeature0: TensorBuffer
             get() = BindgenSupport.tensorBuffer(buffers[0], intArrayOf(1, 4), DataType.FLOAT32)
 
+        /** [outputFeature0] as floats. */
+        val outputFeature0Floats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.FLOAT32, 1f, 0)
+        }
+
         /**
          * Tensor `Identity_1`: float32 [1, 1].
          */
         val outputFeature1: TensorBuffer
             get() = BindgenSupport.tensorBuffer(buffers[1], intArrayOf(1, 1), DataType.FLOAT32)
+
+        /** [outputFeature1] as floats. */
+        val outputFeature1Floats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[1], BindgenSupport.DType.FLOAT32, 1f, 0)
+        }
     }
 
     companion object {

@@ -139,6 +139,11 @@ class NlClassifier private constructor(
                 -Float.MAX_VALUE,
             )
         }
+
+        /** [probabilityBuffer] as floats. */
+        val probabilityFloats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.FLOAT32, 1f, 0)
+        }
     }
 
     companion object {

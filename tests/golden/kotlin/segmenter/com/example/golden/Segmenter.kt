@@ -184,6 +184,11 @@ class Segmenter private constructor(
                 segmentationMasksLabels,
             )
         }
+
+        /** [segmentationMasksBuffer] as floats. */
+        val segmentationMasksFloats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.FLOAT32, 1f, 0)
+        }
     }
 
     companion object {

@@ -161,15 +161,32 @@ class StyledImage private constructor(
     ) {
         /**
          * Tensor `Identity`: float32 [1, 64, 64, 3].
+         * Normalized: the image is x * [255.0] + [0.0], clamped to [0, 255].
          */
         val styledImageBuffer: TensorBuffer
             get() = BindgenSupport.tensorBuffer(buffers[0], intArrayOf(1, 64, 64, 3), DataType.FLOAT32)
 
-        /** [styledImageBuffer] as an image. */
+        /** [styledImageBuffer] as an image: normalization undone, pixels clamped to [0, 255]. */
         val styledImage: TensorImage by lazy {
-            TensorImage(DataType.FLOAT32).also {
-                it.load(BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.FLOAT32, 1f, 0), intArrayOf(64, 64, 3))
-            }
+            BindgenSupport.image(
+                BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.FLOAT32, 1f, 0),
+                intArrayOf(64, 64, 3),
+                floatArrayOf(0.0f),
+                floatArrayOf(255.0f),
+            )
+        }
+
+        /** [styledImage] as an ARGB_8888 bitmap. */
+        val styledImageBitmap: Bitmap by lazy {
+            BindgenSupport.bitmap(
+                styledImage.tensorBuffer.floatArray,
+                intArrayOf(64, 64, 3),
+            )
+        }
+
+        /** [styledImageBuffer] as floats. */
+        val styledImageFloats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.FLOAT32, 1f, 0)
         }
     }
 

@@ -8,7 +8,9 @@ import org.tensorflow.lite.DataType
 import org.tensorflow.lite.InterpreterApi
 import org.tensorflow.lite.gpu.CompatibilityList
 import org.tensorflow.lite.gpu.GpuDelegateFactory
+import org.tensorflow.lite.support.image.ColorSpaceType
 import org.tensorflow.lite.support.image.ImageProcessor
+import org.tensorflow.lite.support.image.TensorImage
 import org.tensorflow.lite.support.label.Category
 import org.tensorflow.lite.support.metadata.MetadataExtractor
 import org.tensorflow.lite.support.tensorbuffer.TensorBuffer
@@ -351,6 +353,55 @@ internal object BindgenSupport {
             }
         return Segmentation(width, height, mask, labels)
     }
+
+    /**
+     * An image output as pixels: `x * std + mean` per channel (the output's normalization undone),
+     * clamped to [0, 255]; [shape] is height, width, channels (1 → GRAYSCALE, 3 → RGB).
+     */
+    fun image(
+        values: FloatArray,
+        shape: IntArray,
+        mean: FloatArray,
+        std: FloatArray,
+    ): TensorImage {
+        val channels = shape[2]
+        val pixels =
+            FloatArray(values.size) { i ->
+                val c = i % channels
+                (values[i] * std[if (std.size == 1) 0 else c] + mean[if (mean.size == 1) 0 else c]).coerceIn(0f, 255f)
+            }
+        val image = TensorImage(DataType.FLOAT32)
+        if (channels == 1) {
+            val gray = TensorBuffer.createFixedSize(intArrayOf(shape[0], shape[1]), DataType.FLOAT32)
+            gray.loadArray(pixels)
+            image.load(gray, ColorSpaceType.GRAYSCALE)
+        } else {
+            image.load(pixels, shape)
+        }
+        return image
+    }
+
+    /** Confidences in [0, 1] as gray pixels: clamped, times 255. */
+    fun confidencePixels(values: FloatArray): FloatArray = FloatArray(values.size) { values[it].coerceIn(0f, 1f) * 255f }
+
+    /** Pixels in [0, 255] (height, width, channels: 1 gray or 3 RGB; rounded) as an opaque ARGB_8888 bitmap. */
+    fun bitmap(
+        pixels: FloatArray,
+        shape: IntArray,
+    ): Bitmap {
+        val channels = shape[2]
+        val colors =
+            IntArray(shape[0] * shape[1]) { p ->
+                val r = channel(pixels[p * channels])
+                val g = if (channels == 1) r else channel(pixels[p * channels + 1])
+                val b = if (channels == 1) r else channel(pixels[p * channels + 2])
+                (0xFF shl 24) or (r shl 16) or (g shl 8) or b
+            }
+        return Bitmap.createBitmap(colors, shape[1], shape[0], Bitmap.Config.ARGB_8888)
+    }
+
+    /** One 8-bit channel value: rounded half up, clamped; NaN is 0. */
+    private fun channel(value: Float): Int = if (value.isNaN()) 0 else value.roundToInt().coerceIn(0, 255)
 }
 
 /** Token ids of one text, each array as long as the model's sequence ([mask] and [segmentIds] are empty for regex models). */

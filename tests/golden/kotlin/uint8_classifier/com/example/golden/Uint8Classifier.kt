@@ -167,8 +167,10 @@ class Uint8Classifier private constructor(
          * Probabilities of the labels respectively.
          *
          * Tensor `Identity`: uint8 [1, 5].
-         * Dequantized with scale 0.00390625, zero point 0.
+         * Quantized (scale 0.00390625, zero point 0): the raw buffer holds the
+         * quantized values, not dequantized ones.
          * Labels: `uint8_classifier_labels.txt` (5 entries).
+         * [probabilityFloats] has the dequantized values.
          */
         val probabilityBuffer: TensorBuffer
             get() = BindgenSupport.tensorBuffer(buffers[0], intArrayOf(1, 5), DataType.UINT8)
@@ -181,6 +183,11 @@ class Uint8Classifier private constructor(
                 null,
                 -Float.MAX_VALUE,
             )
+        }
+
+        /** [probabilityBuffer] as floats, dequantized: scale * (q - zeroPoint). */
+        val probabilityFloats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.UINT8, 0.00390625f, 0)
         }
     }
 

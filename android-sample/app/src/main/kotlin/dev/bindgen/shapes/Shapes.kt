@@ -189,6 +189,11 @@ class Shapes private constructor(
                 -Float.MAX_VALUE,
             )
         }
+
+        /** [probabilityBuffer] as floats. */
+        val probabilityFloats: FloatArray by lazy {
+            BindgenSupport.toFloats(buffers[0], BindgenSupport.DType.FLOAT32, 1f, 0)
+        }
     }
 
     companion object {
