@@ -6,15 +6,20 @@ function in a module outside ``bindgen.cli``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
+import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 
 from bindgen.cli.lean import command_class, group_class
-from bindgen.errors import BindgenError
+from bindgen.errors import BindgenError, os_fault
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,10 +61,15 @@ def command(name: str, **kwargs: Any) -> Callable[[F], F]:
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kw: Any) -> Any:
+            start = _own_stdout()
             try:
-                return fn(*args, **kw)
+                result = fn(*args, **kw)
+                sys.stdout.flush()
+                return result
             except BindgenError as error:
                 raise fail(error) from None
+            except OSError as error:  # a read or write the system refused: one line, never a traceback
+                raise fail(_os_error(error, start)) from None
             except KeyboardInterrupt:
                 print("bindgen: interrupted", file=sys.stderr)
                 raise typer.Exit(130) from None
@@ -68,6 +78,71 @@ def command(name: str, **kwargs: Any) -> Callable[[F], F]:
         return fn
 
     return decorate
+
+
+STDOUT = "<stdout>"
+
+
+class _StdoutRaw(io.RawIOBase):
+    """File descriptor 1, whose errors carry the name ``<stdout>`` so the boundary can tell them."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def write(self, data: Any) -> int:
+        try:
+            return os.write(self._fd, data)
+        except OSError as error:
+            raise OSError(error.errno, error.strerror, STDOUT) from None
+
+
+def _own_stdout() -> int | None:
+    """Route stdout through ``_StdoutRaw``; returns where a regular-file stdout starts (to undo)."""
+    try:
+        fd = sys.stdout.fileno()
+        sys.stdout.flush()
+    except (OSError, ValueError, AttributeError):
+        return None  # not a real file descriptor (CliRunner): nothing to guard
+    stream = sys.stdout
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(_StdoutRaw(fd)),
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=bool(stream.line_buffering),
+    )
+    try:
+        return os.lseek(fd, 0, os.SEEK_CUR) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    except OSError:
+        return None
+
+
+def _os_error(error: OSError, stdout_start: int | None) -> BindgenError:
+    """The one line for ``error``; when stdout itself failed, undo the torn part and silence it."""
+    if error.filename != STDOUT:
+        return os_fault(error)
+    fd = sys.stdout.fileno()
+    where, path = "standard output", None
+    with contextlib.suppress(OSError):
+        path = Path(os.readlink(f"/proc/self/fd/{fd}"))
+        where = f"standard output ({path})"
+    with contextlib.suppress(OSError):
+        if stdout_start is not None:
+            os.ftruncate(fd, stdout_start)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, fd)  # what is still buffered drains into /dev/null, not a second error at exit
+        os.close(null)
+    error.filename = None
+    return os_fault(error, where=where, path=path)
 
 
 def _version(value: bool) -> None:

@@ -7,7 +7,6 @@ the commands use: inspect → annotate → kotlin → android-project, into one 
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,42 +69,45 @@ class DemoResult:
 
 
 def run_demo(out_dir: Path, console: Console, *, project: bool = True) -> DemoResult:
+    """Every step writes into a scratch folder; the results replace their namesakes in ``out_dir``
+    only when all steps succeeded (``building(merge=True)``), so a failure changes nothing."""
     from bindgen.generate.kotlin.render import render_wrapper
-    from bindgen.output import write_files
+    from bindgen.output import building, write_files
     from bindgen.read.inspect import print_summary
     from bindgen.read.tflite.reader import read_model
 
     if out_dir.exists() and not out_dir.is_dir():
         raise BindgenError("exists and is not a folder", where=out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
 
-    console.rule("[bold]1. inspect[/bold] the raw model (no metadata yet)")
-    print_summary(read_model(MODEL), console)
+    with building(out_dir, merge=True) as stage:
+        console.rule("[bold]1. inspect[/bold] the raw model (no metadata yet)")
+        print_summary(read_model(MODEL), console)
 
-    console.rule("[bold]2. annotate[/bold] it from bindgen/demo/spec.toml")
-    annotated = annotate_demo_model(out_dir / MODEL.name)
-    console.print(f"wrote {annotated}")
-    print_summary(read_model(annotated), console)
+        console.rule("[bold]2. annotate[/bold] it from bindgen/demo/spec.toml")
+        annotated = annotate_demo_model(stage / MODEL.name)
+        console.print(f"wrote {out_dir / MODEL.name}")
+        print_summary(read_model(annotated), console)
 
-    console.rule("[bold]3. kotlin[/bold] wrapper")
-    kotlin_root = out_dir / "kotlin"
-    shutil.rmtree(kotlin_root, ignore_errors=True)
-    kotlin = write_files(kotlin_root, render_wrapper(read_model(annotated), PACKAGE))
-    for path in kotlin:
-        console.print(f"wrote {path}")
+        console.rule("[bold]3. kotlin[/bold] wrapper")
+        kotlin = [
+            out_dir / path.relative_to(stage)
+            for path in write_files(stage / "kotlin", render_wrapper(read_model(annotated), PACKAGE))
+        ]
+        for path in kotlin:
+            console.print(f"wrote {path}")
 
-    project_dir: Path | None = None
-    if project:
-        console.rule("[bold]4. android-project[/bold]")
-        project_dir = out_dir / "android"
-        generated = _project(annotated, project_dir, gradlew=True, overwrite=True)
-        console.print(f"wrote {generated.files} files into {project_dir}")
-        if generated.wrapper_message:
-            console.print(generated.wrapper_message)
+        project_dir: Path | None = None
+        if project:
+            console.rule("[bold]4. android-project[/bold]")
+            project_dir = out_dir / "android"
+            generated = _project(annotated, stage / "android", gradlew=True, overwrite=True)
+            console.print(f"wrote {generated.files} files into {project_dir}")
+            if generated.wrapper_message:
+                console.print(generated.wrapper_message)
 
     console.rule("[bold]done[/bold]")
     console.print(
         f"Next: open {out_dir / 'android'} in Android Studio, or run `bindgen build {out_dir / 'android'}` "
         "on a machine with the Android SDK."
     )
-    return DemoResult(out_dir, annotated, kotlin, project_dir)
+    return DemoResult(out_dir, out_dir / MODEL.name, kotlin, project_dir)

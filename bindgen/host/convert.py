@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bindgen.errors import EXIT_FAILED, BindgenError
-from bindgen.output import write_atomic
+from bindgen.output import os_faults, write_atomic
 from bindgen.read.tflite.model import Model, Tensor
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
@@ -365,7 +365,8 @@ def _describe(content: bytes) -> Model:
 
     with tempfile.TemporaryDirectory(prefix="bindgen-convert-") as tmp:
         path = Path(tmp) / "model.tflite"
-        path.write_bytes(content)
+        with os_faults(path):
+            path.write_bytes(content)
         return read_model(path)
 
 
@@ -527,7 +528,7 @@ def _write_annotated(content: bytes, output: Path, labels: Path, norm: Normaliza
     fd, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".unannotated.tflite", dir=output.parent)
     staged = Path(name)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with os_faults(output), os.fdopen(fd, "wb") as handle:
             handle.write(content)
         main = read_model(staged).main
         classifier = (

@@ -12,7 +12,6 @@ import io
 import json
 import math
 import re
-import shutil
 import struct
 import tempfile
 import zlib
@@ -24,7 +23,7 @@ from typing import Any, Protocol
 from bindgen.errors import BindgenError
 from bindgen.generate.android.versions import AndroidVersions, load_versions
 from bindgen.generate.templating import render
-from bindgen.output import GENERATED_NOTICE, GeneratedFile, write_files
+from bindgen.output import GENERATED_NOTICE, GeneratedFile, building, os_faults, write_files
 
 #: Relative tolerance / absolute tolerance of the device-vs-host check (raw output values).
 #: GPU/NNAPI are not compared: fp16 arithmetic there is allowed to differ more.
@@ -359,7 +358,8 @@ def expected_outputs(
         paths = []
         for i, (suffix, data) in enumerate(inputs):
             path = Path(scratch) / f"input_{i}.{suffix}"
-            path.write_bytes(data)
+            with os_faults(path):
+                path.write_bytes(data)
             paths.append(str(path))
         try:
             host = twin.run_model(model_path, paths, text=text)["outputs"]
@@ -557,27 +557,15 @@ def render_project(
 
 
 def write_project(out_dir: Path, files: list[GeneratedFile], *, overwrite: bool) -> None:
-    """Write ``files`` into a scratch sibling of ``out_dir``, then rename it into place."""
+    """Build the project in a scratch folder, then put it in place in one step (``building``)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise BindgenError("exists and is not a folder", where=out_dir)
     if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
         raise BindgenError(
             "folder exists and is not empty", where=out_dir, hint="pass --overwrite to replace it"
         )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        write_files(scratch, files)
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
-            out_dir.rename(old / "project")
-            scratch.rename(out_dir)
-            shutil.rmtree(old)
-        else:
-            scratch.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
+    with building(out_dir) as scratch:
+        write_files(scratch, files, blame_root=out_dir)
 
 
 @dataclass(frozen=True)

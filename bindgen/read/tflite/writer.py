@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bindgen.errors import BindgenError
+from bindgen.output import TEMP_SUFFIX, checkpoint, fsync_dir, os_faults, sweep_stale, temp_prefix
 from bindgen.read.tflite.flatbuf import Table
 from bindgen.read.tflite.reader import FILE_IDENTIFIER, METADATA_NAME, ModelFile
 
@@ -274,27 +275,31 @@ def _zip(files: Sequence[tuple[str, bytes]], *, zip_start: int) -> bytes:
 def _write(src: ModelFile, out_path: Path, prefix: bytes, lo: int, hi: int, archive: bytes) -> WriteResult:
     out_path = Path(out_path)
     folder = out_path.parent if str(out_path.parent) else Path(".")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".bindgen-tmp", dir=folder)
-    except FileNotFoundError:
-        raise BindgenError("output folder does not exist", where=folder) from None
-    except PermissionError:
-        raise BindgenError("output folder is not writable", where=folder) from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(prefix)
-            out.flush()
-            _copy_range(src, out.fileno(), lo, hi - lo)
-            out.write(archive)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out_path)
-        _fsync_dir(folder)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    if not folder.exists():
+        raise BindgenError("output folder does not exist", where=folder)
+    if out_path.is_dir():
+        raise BindgenError("is a folder, expected a file (EISDIR)", where=out_path)
+    with os_faults(out_path):
+        sweep_stale(folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(out_path.name), suffix=TEMP_SUFFIX, dir=folder)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(prefix)
+                out.flush()
+                checkpoint("partial")
+                _copy_range(src, out.fileno(), lo, hi - lo)
+                out.write(archive)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o644)
+            checkpoint("staged")
+            os.replace(tmp, out_path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        fsync_dir(folder)
+        checkpoint("published")
     return WriteResult(out_path, len(prefix) + (hi - lo) + len(archive), (lo, hi))
 
 
@@ -338,14 +343,3 @@ def _writeback_starter() -> Callable[[int, int, int], None]:
         sync_file_range(fd, offset, length, 2)  # SYNC_FILE_RANGE_WRITE: start, don't wait
 
     return start
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
