@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from bindgen.errors import BindgenError
+from bindgen.errors import BindgenError, os_fault
 from bindgen.read.metadata import codec
 from bindgen.read.tflite.flatbuf import Buf, PreadBuf, Table
 from bindgen.read.tflite.model import (
@@ -55,7 +55,7 @@ class ModelFile:
         except IsADirectoryError:
             raise BindgenError("is a directory, expected a .tflite file", where=path) from None
         except OSError as error:
-            raise BindgenError(f"cannot open: {error.strerror}", where=path) from None
+            raise os_fault(error, where=path) from None
         self.size = os.fstat(self._file.fileno()).st_size
         if self.size == 0:
             self._file.close()
