@@ -177,6 +177,30 @@ def _write_temp(target: Path, data: bytes, executable: bool) -> Path:
     return tmp
 
 
+def refuse_immutable(path: Path) -> None:
+    """Raise EPERM for an existing file with the immutable or append-only attribute (``chattr``).
+
+    Renaming over such a file fails only at the rename; checked first, a write of several files
+    fails before any of them is replaced. Linux only; elsewhere (or unreadable) nothing is known.
+    """
+    try:
+        import fcntl
+        import struct
+
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except (ImportError, OSError):
+        return
+    try:
+        get_flags = (2 << 30) | (struct.calcsize("l") << 16) | (ord("f") << 8) | 1  # FS_IOC_GETFLAGS
+        flags = struct.unpack_from("i", fcntl.ioctl(fd, get_flags, bytes(8)))[0]
+    except OSError:
+        return
+    finally:
+        os.close(fd)
+    if flags & (0x10 | 0x20):  # FS_IMMUTABLE_FL, FS_APPEND_FL
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM), os.fspath(path))
+
+
 def _nearest_existing(path: Path) -> Path:
     while not os.path.lexists(path) and path.parent != path:
         path = path.parent
@@ -239,6 +263,8 @@ def _replace_files(root: Path, planned: list[tuple[PurePosixPath, GeneratedFile]
     for target in targets:
         if target.is_dir() and not target.is_symlink():
             raise BindgenError("is a folder, expected a file (EISDIR)", where=target)
+        if target.is_file():
+            refuse_immutable(target)
     created: list[Path] = []
     staged: list[tuple[Path, Path]] = []
     swept: set[Path] = set()

@@ -266,6 +266,31 @@ def test_immutable_target_is_one_line_and_changes_nothing(name: str, inputs: Inp
     _check_nothing_changed(before, target, inputs, hashes)
 
 
+@pytest.mark.parametrize("which", [0, 1])
+def test_immutable_file_among_several_outputs_replaces_none(which: int, inputs: Inputs, tmp_path: Path) -> None:
+    """``kotlin`` into an existing folder where one of its two files is immutable: neither is replaced."""
+    case = BY_NAME["kotlin"]
+    target = tmp_path / "target"
+    target.mkdir()
+    done = _run(case, inputs, target)
+    assert done.returncode == 0, done.stderr
+    written = sorted(p for p in target.rglob("*.kt"))
+    assert len(written) == 2
+    for path in written:
+        path.write_text(f"// the previous {path.name}\n")
+    frozen = written[which]
+    before, hashes = tree(target), inputs.hashes()
+    try:
+        with faults.immutable(frozen):
+            result = _run(case, inputs, target)
+    except Unsupported as error:
+        require(str(error))
+    line = one_error_line(result)
+    assert result.returncode == 2, (result.returncode, line)
+    assert f"{frozen}: operation not permitted (EPERM)" in line, line
+    _check_nothing_changed(before, target, inputs, hashes)
+
+
 # --- kill -9 mid-write ----------------------------------------------------------------------
 
 #: Where the writer stops itself, and what a kill there must leave: the old state or the new.

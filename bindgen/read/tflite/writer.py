@@ -28,7 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bindgen.errors import BindgenError
-from bindgen.output import TEMP_SUFFIX, checkpoint, fsync_dir, os_faults, sweep_stale, temp_prefix
+from bindgen.output import (
+    TEMP_SUFFIX,
+    checkpoint,
+    fsync_dir,
+    os_faults,
+    refuse_immutable,
+    sweep_stale,
+    temp_prefix,
+)
 from bindgen.read.tflite.flatbuf import Table
 from bindgen.read.tflite.reader import FILE_IDENTIFIER, METADATA_NAME, ModelFile
 
@@ -280,6 +288,8 @@ def _write(src: ModelFile, out_path: Path, prefix: bytes, lo: int, hi: int, arch
     if out_path.is_dir():
         raise BindgenError("is a folder, expected a file (EISDIR)", where=out_path)
     with os_faults(out_path):
+        if out_path.is_file():
+            refuse_immutable(out_path)  # before writing a model-sized temp file in vain
         sweep_stale(folder)
         fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(out_path.name), suffix=TEMP_SUFFIX, dir=folder)
         tmp = Path(tmp_name)
