@@ -11,6 +11,7 @@ made and what replaces them where this machine cannot.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -218,6 +219,29 @@ def test_file_size_limit_is_one_line_and_changes_nothing(
     _check_nothing_changed(before, target, inputs, hashes)
 
 
+@pytest.mark.parametrize("mode", ["wb", "ab"])
+def test_stdout_torn_by_a_size_limit_is_cut_back_to_where_it_started(mode: str, inputs: Inputs, tmp_path: Path) -> None:
+    """``bench --json > FILE`` (``wb``) and ``>> FILE`` (``ab``): the JSON gets 100 bytes in, then
+    EFBIG; the file ends exactly where it did before the run (an earlier run's line is kept)."""
+    out = tmp_path / "bench.json"
+    earlier = b'{"an": "earlier run"}\n' if mode == "ab" else b""
+    out.write_bytes(earlier)
+    flags = os.O_WRONLY | (os.O_APPEND if mode == "ab" else os.O_TRUNC)
+    fd = os.open(out, flags)  # as the shell opens it: with O_APPEND the offset stays 0 until a write
+    try:
+        result = faults.run(
+            ["bench", inputs.annotated, *BENCH, "--json"],
+            stdout=fd,
+            preexec_fn=faults.file_size_limit(len(earlier) + 100),
+        )
+    finally:
+        os.close(fd)
+    line = one_error_line(result)
+    assert result.returncode == 1, (result.returncode, line)
+    assert f"standard output ({out}): file too large for the file system or the size limit (EFBIG)" in line, line
+    assert out.read_bytes() == earlier
+
+
 # --- a read-only target folder ------------------------------------------------------------
 
 
@@ -367,8 +391,6 @@ def test_kill_9_mid_write_leaves_old_or_complete_new(name: str, inputs: Inputs, 
 
 def test_stale_temp_of_a_live_process_is_kept(inputs: Inputs, tmp_path: Path) -> None:
     """The sweep removes only temps whose process is gone: a running writer's temp stays."""
-    import os
-
     live = tmp_path / f".out.tflite.{os.getppid()}.abcdefgh.bindgen-tmp"
     dead_pid = _dead_pid()
     dead = tmp_path / f".out.tflite.{dead_pid}.abcdefgh.bindgen-tmp"

@@ -121,9 +121,22 @@ def _own_stdout() -> int | None:
         line_buffering=bool(stream.line_buffering),
     )
     try:
-        return os.lseek(fd, 0, os.SEEK_CUR) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if _appends(fd):  # `>> file`: the offset is 0 until the first write; the end is where ours starts
+            return info.st_size
+        return os.lseek(fd, 0, os.SEEK_CUR)
     except OSError:
         return None
+
+
+def _appends(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND)
 
 
 def _os_error(error: OSError, stdout_start: int | None) -> BindgenError:

@@ -131,7 +131,7 @@ def bindgen_argv(*args: str | Path) -> list[str]:
 def run(
     args: list[str | Path],
     *,
-    stdout: IO[bytes] | None = None,
+    stdout: IO[bytes] | int | None = None,
     preexec_fn: Callable[[], None] | None = None,
     timeout: float = 900,
 ) -> subprocess.CompletedProcess[str]:
