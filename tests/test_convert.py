@@ -375,7 +375,7 @@ def test_labels_chain_into_annotate_and_mediapipe_reads_them(built: Path, report
     ranked = reports["cli"]["mediapipe"]
     assert sorted(ranked) == sorted(CLASSES)
     assert ranked[0] == CLASSES[top1(interpreter, probe)]
-    assert not list(built.glob(".*unannotated*"))
+    assert not list(built.glob(".*bindgen-tmp"))
 
 
 def test_select_tf_ops(built: Path, reports: dict[str, Any]) -> None:
@@ -396,7 +396,7 @@ def test_label_count_mismatch_leaves_no_output(built: Path, reports: dict[str, A
     lines = result["stderr"].strip().splitlines()
     assert len(lines) == 1 and "has 2 labels but the output has 3 classes" in lines[0], lines
     assert not (built / "cli-short-labels.tflite").exists()
-    assert not list(built.glob(".*unannotated*"))
+    assert not list(built.glob(".*bindgen-tmp"))
 
 
 def _invoke(args: list[str]) -> Any:

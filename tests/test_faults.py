@@ -87,6 +87,9 @@ CASES = [
     Case("android-project", lambda i, t: ["android-project", i.annotated, "-o", t / "app", "--no-gradlew"]),
     Case("convert", lambda i, t: ["convert", i.keras, "-o", t / "model.tflite"],
          complete=_valid_tflite("model.tflite")),
+    Case("convert-labels",  # chained into annotate, into a folder that does not exist yet
+         lambda i, t: ["convert", i.keras, "-o", t / "new" / "model.tflite", "--labels", i.spec.parent / "labels.txt"],
+         complete=_valid_tflite("new/model.tflite")),
     Case("bench-plot", lambda i, t: ["bench", i.annotated, *BENCH, "--plot", t / "plot.png"],
          old=lambda i: {"plot.png": b"the previous plot"}, complete=_valid_png),
     Case("bench-json", lambda i, t: ["bench", i.annotated, *BENCH, "--json"], stdout="bench.json"),
@@ -111,8 +114,9 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Inputs:
         [sys.executable, "-c",
          "import os, sys; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
          "import keras\n"
-         "x = keras.Input((8,), name='x')\n"
-         "keras.Model(x, keras.layers.Dense(3, name='y')(x)).save(sys.argv[1])",
+         "x = keras.Input((8, 8, 3), name='image')\n"
+         "y = keras.layers.Dense(5, activation='softmax', name='y')(keras.layers.Flatten()(x))\n"
+         "keras.Model(x, y).save(sys.argv[1])",
          str(keras)],
         capture_output=True, text=True, check=False,
     )
@@ -182,7 +186,7 @@ def _check_nothing_changed(
 @pytest.mark.parametrize("name", [c.name for c in CASES])
 def test_full_disk_is_one_line_and_changes_nothing(name: str, inputs: Inputs, disk: FullDisk) -> None:
     case = BY_NAME[name]
-    if name == "convert" and not disk.mounted:
+    if name.startswith("convert") and not disk.mounted:
         require("no tmpfs; under `ulimit -f` TensorFlow's own export to /tmp fails before bindgen writes")
     _prepare(case, inputs, disk.path)
     disk.fill()

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bindgen.errors import EXIT_FAILED, BindgenError
-from bindgen.output import os_faults, write_atomic
+from bindgen.output import TEMP_SUFFIX, building, os_faults, temp_prefix, write_atomic
 from bindgen.read.tflite.model import Model, Tensor
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
@@ -518,14 +518,19 @@ def _write_annotated(content: bytes, output: Path, labels: Path, norm: Normaliza
     A model with one image input and one ``[1, N]`` output is annotated as an image classifier
     (what MediaPipe Tasks and the Android binding read); anything else gets generic metadata.
     The converted bytes go to a temporary file beside ``output`` that annotate reads and that is
-    removed afterwards, so ``output`` is written once, by annotate, or not at all.
+    removed afterwards, so ``output`` is written once, by annotate, or not at all. A missing
+    output folder is built in a scratch folder and appears only with the model in it.
     """
+    if not output.parent.is_dir():
+        with building(output.parent, merge=True) as stage:
+            _write_annotated(content, stage / output.name, labels, norm)
+        return
     from bindgen.decide.annotate.annotator import AnnotateRequest, annotate
     from bindgen.decide.annotate.kinds import Kind, image_layout
     from bindgen.read.tflite.reader import read_model
 
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".unannotated.tflite", dir=output.parent)
+    with os_faults(output):
+        fd, name = tempfile.mkstemp(prefix=temp_prefix(output.name), suffix=TEMP_SUFFIX, dir=output.parent)
     staged = Path(name)
     try:
         with os_faults(output), os.fdopen(fd, "wb") as handle:
