@@ -207,6 +207,10 @@ class Input:
         return "|".join([self.kind, str(self.path), self.data_type, ",".join(str(d) for d in self.shape)])
 
 
+#: What text models' token tensors are made from (through the model's own tokenizer).
+SAMPLE_TEXT = "The movie was great, and the acting was wonderful!"
+
+
 def make_inputs(models: dict[str, Path], work: Path) -> dict[str, list[Input]]:
     """Inputs derived from each model's plan: an RGB noise PNG at an image input's size (so
     neither side resizes), a .npy of the tensor's own dtype and shape for the rest."""
@@ -215,6 +219,7 @@ def make_inputs(models: dict[str, Path], work: Path) -> dict[str, list[Input]]:
 
     from bindgen.decide.plan import InputRole, build_plan
     from bindgen.generate.kotlin.binding import TENSOR_BUFFER_DTYPES
+    from bindgen.host.twin import preprocessed_inputs
     from bindgen.read.tflite.model import DType
     from bindgen.read.tflite.reader import read_model
 
@@ -222,7 +227,11 @@ def make_inputs(models: dict[str, Path], work: Path) -> dict[str, list[Input]]:
     rng = np.random.default_rng(20261121)
     for name, path in models.items():
         made: list[Input] = []
-        for plan_in in build_plan(read_model(path)).inputs:
+        plan = build_plan(read_model(path))
+        # A text model's tensors are what its own tokenizer makes of a sentence: random ids can
+        # index past an embedding (BERT's segment ids take 0 or 1).
+        tokens = preprocessed_inputs(path, [], text=SAMPLE_TEXT) if plan.text is not None else None
+        for position, plan_in in enumerate(plan.inputs):
             target = work / "inputs" / f"{name}-input{plan_in.index}"
             target.parent.mkdir(parents=True, exist_ok=True)
             tensor = plan_in.tensor
@@ -233,7 +242,9 @@ def make_inputs(models: dict[str, Path], work: Path) -> dict[str, list[Input]]:
                 made.append(Input("image", target.with_suffix(".png")))
                 continue
             shape = tuple(max(d, 1) for d in tensor.shape)
-            if tensor.dtype is DType.BOOL:
+            if tokens is not None:
+                values = np.asarray(tokens[position]).reshape(shape).astype(tensor.dtype.numpy_name)
+            elif tensor.dtype is DType.BOOL:
                 values = rng.integers(0, 2, shape).astype(bool)
             elif tensor.dtype.is_integer:
                 values = rng.integers(0, 10, shape).astype(tensor.dtype.numpy_name)  # valid ids for embeddings
