@@ -165,7 +165,7 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     # The model without its metadata and packed files, under the wrapper's asset name: reading
     # the labels fails after the interpreter exists.
     broken = _apk(work / "broken.apk", {"float_classifier.tflite": work / "raw" / "float_classifier.tflite"})
-    cls = {name: wrappers[name][0] for name in models}
+    cls = {name: wrappers[name].class_name for name in models}
     cases = [
         ("float_devices", "devices", cls["float_classifier"], apk, images["noise"]),
         ("float_rotation", "rotation", cls["float_classifier"], apk, images["noise"]),

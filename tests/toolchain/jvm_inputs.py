@@ -124,7 +124,7 @@ def run_suite(work: Path) -> tuple[int, int, list[float], list[str]]:
     for name, path in found.items():
         out = work / f"{name}.inputs.json"
         if name in TEXT_MODELS:
-            cases.append((wrappers[name][0], apk, "text", texts_file, out))
+            cases.append((wrappers[name].class_name, apk, "text", texts_file, out))
         else:
             (audio,) = [i.audio for i in build_plan(read_model(path)).inputs]
             assert audio is not None
@@ -134,7 +134,7 @@ def run_suite(work: Path) -> tuple[int, int, list[float], list[str]]:
 
 
             raw.write_bytes(struct.pack(f"<{len(samples)}f", *samples))
-            cases.append((wrappers[name][0], apk, "audio", raw, out))
+            cases.append((wrappers[name].class_name, apk, "audio", raw, out))
     run_driver(classpath, cases, work)
 
     diffs: list[float] = []
