@@ -62,11 +62,12 @@ def text_binding(plan: BindingPlan, fields: NameAllocator) -> TextBinding | None
             f"as the Task Library's NLClassifier does: split on the regex `{text.pattern}`, ids from "
             f"`{text.vocab_file}`, {text.max_length} tokens (<START>, <UNKNOWN>, <PAD>)."
         )
-    inner = "".join(f"\n                    {a}," for a in arguments)
+    # Laid out for its place in newInstance: an argument inside `try { return Wrapper(…) }`.
+    inner = "".join(f"\n                        {a}," for a in arguments)
     return TextBinding(
         tokenizer_field=field,
         tokenizer_type=f"BindgenText.{kind}",
-        tokenizer_init=f"BindgenText.{kind}({inner}\n                )",
+        tokenizer_init=f"BindgenText.{kind}({inner}\n                    )",
         arguments=tuple(roles[i] for i in range(len(plan.inputs))),
         kdoc=tuple(kdoc_lines(f"Tokenizes [text] {what}")),
     )
