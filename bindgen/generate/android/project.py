@@ -80,6 +80,7 @@ class AppOutput:
     title_plain: str  # safe inside a Kotlin string literal already quoted by the template
     comment: str
     values: str = ""  # Kotlin: the output as a dequantized FloatArray (tensor outputs)
+    bitmap: str = ""  # ARGB_8888 ``…Bitmap`` property shown (image outputs, confidence masks)
 
 
 @dataclass(frozen=True)
@@ -429,8 +430,9 @@ def build_spec(binding: Any, plan: Any, app_id: str, app_name: str) -> AppSpec:
         kind = _kind(o.kind.value)
         if o.kind.value != "detection_part":
             values = tensor_floats(o) if kind == "tensor" else ""
+            bitmap = str(o.bitmap_name) if o.bitmap_name else ""
             outputs.append(
-                AppOutput(str(o.name), str(o.raw_name), kind, lit, plain, f"output {o.index}", values)
+                AppOutput(str(o.name), str(o.raw_name), kind, lit, plain, f"output {o.index}", values, bitmap)
             )
     mode, rate, channels = input_mode(binding)
     if mode == "text":  # the overload the app calls, on the text the host values were computed on
