@@ -1,23 +1,24 @@
-"""Run a generated Android project's own tests on this JVM, where that is possible without a device.
+"""Run generated Android projects' own tests on this JVM, where that is possible without a device.
 
-The project's Kotlin is compiled exactly as the compile checks do (``android.compile_source_sets``:
-each source set against the classpath the project declares). Then, on the JVM tier's runtime
-(``jvm.fetch_jars``: Robolectric 4.16.1 with android-all-instrumented 14, the Support Library, and a
-real TFLite 2.18 interpreter behind ``tests/toolchain/java/src/org/tensorflow/lite``):
+The one harness for them. The projects' Kotlin is compiled exactly as the compile checks do
+(``android.compile_source_sets``: each source set against the classpath the projects declare,
+resolved transitively; all projects in the same three kotlinc runs). Then, in ONE JVM on the JVM
+tier's runtime (``jvm.fetch_jars``: Robolectric 4.16.1 with android-all-instrumented 14 and native
+graphics, the Support Library, and a real TFLite interpreter behind
+``tests/toolchain/java/src/org/tensorflow/lite``), ``ProjectTests`` runs for each project:
 
 * ``app/src/test``: every class, with plain JUnit (Gradle runs local unit tests without Android);
-* ``app/src/androidTest``: ``HostParityTest`` (all of it), ``DelegatesTest#cpu`` and the CPU case
-  of ``BenchmarkTest`` (its own ``measure(Device.CPU)``) under Robolectric, with the project's
-  ``app/src/main/assets`` packaged stored in an APK-style zip as the application's assets.
-  ``Device.kt`` gets its ``Instrumentation`` from ``androidx.test.platform.app.InstrumentationRegistry``
-  (``androidx.test:monitor``, on Maven Central), which Robolectric fills in for every test, as
-  AndroidJUnitRunner does on a device.
+* ``app/src/androidTest``: every ``*Test`` class, every method, under ``RobolectricTestRunner``
+  with the project's ``app/src/main/assets`` packaged stored in an APK-style zip as the
+  application's assets. ``Device.kt`` gets its ``Instrumentation`` from
+  ``androidx.test.platform.app.InstrumentationRegistry`` (``androidx.test:monitor``), which
+  Robolectric fills in for every test, as AndroidJUnitRunner does on a device;
+* ``BenchmarkTest``'s CPU case again through ``ProjectTests$BenchmarkCpu``, which calls the
+  project's own ``measure(Device.CPU)`` and checks it measured a time (``latencyTable`` passes
+  whatever it measured: it reports, it asserts no timing).
 
-Not run here (:data:`DEVICE_ONLY`): ``DelegatesTest#gpu``, ``#nnapi`` and
-``BenchmarkTest#latencyTable`` (it measures all three devices). The GPU delegate needs
-``libtensorflowlite_gpu_jni.so``, which ``org.tensorflow:tensorflow-lite-gpu`` ships for Android ABIs
-only (``UnsatisfiedLinkError`` here, an ``Error`` the test's ``catch (e: Exception)`` does not take);
-NNAPI is an Android system service. No Maven Central artifact provides either on a Linux JVM.
+Device-only (:data:`DEVICE_ONLY`): the GPU and NNAPI cases are run and skip themselves
+(assumption), and their skip reason names what is missing here.
 """
 
 from __future__ import annotations
@@ -31,20 +32,35 @@ from pathlib import Path
 
 from tests.toolchain.android import compile_source_sets
 
-#: The androidTest cases that need no GPU or NNAPI (``Class`` = all its methods; the CPU case of
-#: BenchmarkTest runs through ``ProjectTests$BenchmarkCpu``, which calls its ``measure(Device.CPU)``).
-ANDROID_TEST_CASES = ("HostParityTest", "DelegatesTest#cpu")
-#: Device-only: no Maven Central artifact can run them on a Linux JVM (see the module docstring).
-DEVICE_ONLY = ("DelegatesTest#gpu", "DelegatesTest#nnapi", "BenchmarkTest#latencyTable")
+#: Device-only cases → what their skip reason says this JVM lacks. The GPU delegate's Java classes
+#: are in ``org.tensorflow:tensorflow-lite-gpu``, whose native ``libtensorflowlite_gpu_jni.so``
+#: exists for Android ABIs only; NNAPI is an Android system service, which the host interpreter
+#: (``InterpreterFactoryImpl``) refuses by name. No Maven Central artifact provides either on a Linux JVM.
+DEVICE_ONLY = {
+    "DelegatesTest#gpu": "no tensorflowlite_gpu_jni in java.library.path",
+    "DelegatesTest#nnapi": "NNAPI is not available on the host JVM runtime",
+}
 
 
 @dataclass(frozen=True)
 class Outcome:
     """One test's result: ``passed``, ``failed`` or ``skipped``, and the reason if any."""
 
-    test: str
+    test: str  # Class#method, without the package
     status: str
     detail: str
+
+
+@dataclass(frozen=True)
+class ProjectRun:
+    """One project's test outcomes (by ``Class#method``) and the whole run's log."""
+
+    outcomes: dict[str, Outcome]
+    log: str
+
+    def status(self, test: str) -> str:
+        assert test in self.outcomes, (test, sorted(self.outcomes))
+        return self.outcomes[test].status
 
 
 def assets_apk(project: Path, out: Path) -> Path:
@@ -57,12 +73,14 @@ def assets_apk(project: Path, out: Path) -> Path:
     return out
 
 
-def run_project_tests(project: Path, package: str, work: Path) -> tuple[list[Outcome], str]:
-    """Compile ``project``, run its JVM-runnable tests; their outcomes and the full log."""
+def run_project_tests(projects: dict[Path, str], work: Path) -> dict[Path, ProjectRun]:
+    """Compile ``projects`` (folder → package, distinct packages), run their JVM-runnable tests."""
     from tests.toolchain import jvm
 
+    packages = list(projects.values())
+    assert len(set(packages)) == len(packages), f"two projects share a package: {packages}"
     work.mkdir(parents=True, exist_ok=True)
-    compiled = compile_source_sets({project: package}, work / "kotlin")
+    compiled = compile_source_sets(projects, work / "kotlin")
     lib = jvm.fetch_jars()
     java_out = work / "java"
     java_out.mkdir(exist_ok=True)
@@ -71,32 +89,41 @@ def run_project_tests(project: Path, package: str, work: Path) -> tuple[list[Out
                java_src / "dev/bindgen/jvmtest/ProjectTests.java"]  # fmt: skip
     jvm._run(["javac", "-nowarn", "-d", str(java_out), "-cp", os.pathsep.join(map(str, lib)), *map(str, sources)],
              "javac (host interpreter and ProjectTests)")  # fmt: skip
-    apk = assets_apk(project, work / "assets.apk")
     resources = work / "resources"  # Robolectric's global config, read from the classpath root
     resources.mkdir(exist_ok=True)
     (resources / "robolectric.properties").write_text(
         "sdk=34\napplication=dev.bindgen.jvmtest.ProjectTests$AssetsApplication\n", encoding="utf-8"
     )
-    unit = [f"junit:{name}" for name in _classes(project / "app/src/test")]
-    device = [f"robolectric:{package}.{case}" for case in ANDROID_TEST_CASES]
-    device.append("robolectric:dev.bindgen.jvmtest.ProjectTests$BenchmarkCpu")
+    args: list[str] = []
+    for i, (folder, package) in enumerate(projects.items()):
+        apk = assets_apk(folder, work / f"assets-{i}.apk")
+        args.append(f"project:{package}={apk}")
+        args += [f"junit:{name}" for name in _classes(folder / "app/src/test")]
+        args += [f"robolectric:{name}" for name in _classes(folder / "app/src/androidTest")]
+        args.append("robolectric:dev.bindgen.jvmtest.ProjectTests$BenchmarkCpu")
     classes = [compiled.classes[name] for name in ("androidTest", "test", "main")]
     classpath = [*classes, java_out, resources, *lib, jvm.KOTLIN_STDLIB]
     done = subprocess.run(
         ["java", *jvm.JAVA_OPTS, "-Drobolectric.offline=true", f"-Drobolectric.dependency.dir={jvm.LIB_DIR / 'lib'}",
-         "-Drobolectric.graphicsMode=NATIVE", f"-Dbindgen.project.assets={apk}", f"-Dbindgen.project.package={package}",
-         "-cp", os.pathsep.join(map(str, classpath)), "dev.bindgen.jvmtest.ProjectTests", *unit, *device],
+         "-Drobolectric.graphicsMode=NATIVE", "-cp", os.pathsep.join(map(str, classpath)),
+         "dev.bindgen.jvmtest.ProjectTests", *args],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     log = done.stdout + done.stderr
     (work / "project-tests.log").write_text(log, encoding="utf-8")
-    outcomes = [
-        Outcome(m[1], m[2], m[3].strip())
-        for m in re.finditer(r"^project-test: (\S+): (passed|failed|skipped)(.*)$", done.stdout, re.MULTILINE)
-    ]
-    if not outcomes:
+    found = re.findall(r"^project-test: (\S+)#(\S+): (passed|failed|skipped)(.*)$", done.stdout, re.MULTILINE)
+    if not found:
         raise AssertionError(f"the project tests did not run (exit {done.returncode}):\n{log[-4000:]}")
-    return outcomes, log
+    runs = {}
+    for folder, package in projects.items():
+        outcomes = {}
+        for cls, method, status, detail in found:
+            if cls.rpartition(".")[0] == package:
+                test = f"{cls.rpartition('.')[2]}#{method}"
+                outcomes[test] = Outcome(test, status, detail.strip())
+        assert outcomes, f"no test of {package} ran:\n{log[-4000:]}"
+        runs[folder] = ProjectRun(outcomes, log)
+    return runs
 
 
 def _classes(root: Path) -> list[str]:

@@ -19,10 +19,11 @@ import org.robolectric.RobolectricTestRunner;
  * {@code org.tensorflow.lite.InterpreterFactoryImpl}), {@code app/src/test} classes with plain JUnit
  * (as Gradle runs local unit tests).
  *
- * <p>Arguments: {@code robolectric:Class[#method]} or {@code junit:Class}. System property
- * {@code bindgen.project.assets}: an APK-style zip of the project's {@code app/src/main/assets}
- * (stored, as AGP packages them), served by the application's {@link AssetManager}, so
- * {@code Device.context.assets} and {@code FileUtil.loadMappedFile} read the project's own files.
+ * <p>Arguments, in order: {@code project:<package>=<assets zip>} (the project whose tests follow),
+ * then {@code robolectric:Class[#method]} or {@code junit:Class}; many projects run in one JVM. The
+ * assets zip is an APK-style zip of the project's {@code app/src/main/assets} (stored, as AGP
+ * packages them), served by the application's {@link AssetManager}, so {@code Device.context.assets}
+ * and {@code FileUtil.loadMappedFile} read the project's own files.
  * The SDK (34, the bundled android-all-instrumented) and {@link AssetsApplication} are set by the
  * {@code robolectric.properties} that tests/toolchain/project_tests.py puts on the classpath.
  * Prints one {@code project-test: <Class>#<method>: passed|failed|skipped [reason]} line per test.
@@ -106,6 +107,12 @@ public final class ProjectTests {
     boolean ok = true;
     for (String arg : args) {
       String[] kindAndTest = arg.split(":", 2);
+      if (kindAndTest[0].equals("project")) {
+        String[] packageAndAssets = kindAndTest[1].split("=", 2);
+        System.setProperty("bindgen.project.package", packageAndAssets[0]);
+        System.setProperty("bindgen.project.assets", packageAndAssets[1]);
+        continue;
+      }
       String[] classAndMethod = kindAndTest[1].split("#", 2);
       Class<?> cls = Class.forName(classAndMethod[0], false, ProjectTests.class.getClassLoader());
       Request request =
