@@ -88,8 +88,7 @@ def test_every_corpus_model_gives_a_project_or_a_one_line_error(generated: dict[
 def test_each_kind_of_app_not_compiled_elsewhere_compiles_in_one_kotlinc_run(
     generated: dict[str, Path], tmp_path: Path
 ) -> None:
-    from tests.toolchain import compile_kotlin
-    from tests.toolchain.android import kotlin_sources, r_source, run_unit_tests, unit_test_classes
+    from tests.toolchain.android import compile_source_sets, run_unit_tests, unit_test_classes
     from tests.toolchain.fixtures import all_models
     from tests.toolchain.models import model_path
 
@@ -100,15 +99,10 @@ def test_each_kind_of_app_not_compiled_elsewhere_compiles_in_one_kotlinc_run(
         chosen.setdefault(app_kind(models[name]), name)
     picked = [name for kind, name in chosen.items() if kind not in covered]
     assert picked, "every kind is compiled elsewhere: nothing left to check here"
-    sources: list[Path] = []
-    for name in picked:
-        folder, package = generated[name], _package(name)
-        r_file = tmp_path / "r" / name / "R.kt"
-        r_file.parent.mkdir(parents=True)
-        r_file.write_text(r_source(folder, package), encoding="utf-8")
-        sources += [*kotlin_sources(folder), r_file]
-    compile_kotlin(sources, tmp_path / "classes")
-    output = run_unit_tests(tmp_path / "classes", [t for n in picked for t in unit_test_classes(generated[n])])
+    # Each source set against what the project's own build file declares, as Gradle compiles it.
+    compiled = compile_source_sets({generated[name]: _package(name) for name in picked}, tmp_path)
+    tests = [t for n in picked for t in unit_test_classes(generated[n])]
+    output = run_unit_tests(generated[picked[0]], [compiled.classes["test"], compiled.classes["main"]], tests)
     assert re.search(r"^OK \(\d+ tests\)", output, re.MULTILINE), output
 
 
