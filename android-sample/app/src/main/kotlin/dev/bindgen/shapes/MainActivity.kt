@@ -189,12 +189,18 @@ class MainActivity : Activity() {
         loadFallback = null
         val loaded =
             try {
-                Shapes.newInstance(this, Shapes.Options(device = device, numThreads = threads))
+                Shapes.newInstance(
+                    this,
+                    Shapes.Options(device = device, numThreads = threads),
+                )
             } catch (e: Throwable) {
                 // Delegates throw when the device lacks the hardware, driver or op support.
                 if (device == Shapes.Device.CPU) throw e
                 loadFallback = "$device failed to load: ${e.javaClass.simpleName}: ${e.message}"
-                Shapes.newInstance(this, Shapes.Options(device = Shapes.Device.CPU, numThreads = threads))
+                Shapes.newInstance(
+                    this,
+                    Shapes.Options(device = Shapes.Device.CPU, numThreads = threads),
+                )
             }
         model = loaded
         modelKey = key
