@@ -199,9 +199,9 @@ class BertClassifier private constructor(
                     created.fallbackReason,
                     BindgenSupport.readLines(extractor, "bert_classifier_labels.txt"),
                     BindgenText.BertTokenizer(
-                    BindgenText.vocabularyLines(extractor, "bert_classifier.vocab.txt"),
-                    24,
-                ),
+                        BindgenText.vocabularyLines(extractor, "bert_classifier.vocab.txt"),
+                        24,
+                    ),
                 )
             } catch (failure: Throwable) {
                 created.interpreter.close()

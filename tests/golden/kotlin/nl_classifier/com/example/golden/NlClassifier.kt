@@ -183,10 +183,10 @@ class NlClassifier private constructor(
                     created.fallbackReason,
                     BindgenSupport.readLines(extractor, "text_classifier_labels.txt"),
                     BindgenText.RegexTokenizer(
-                    BindgenText.vocabularyLines(extractor, "text_classifier.vocab.txt"),
-                    "[^\\w\\']+",
-                    32,
-                ),
+                        BindgenText.vocabularyLines(extractor, "text_classifier.vocab.txt"),
+                        "[^\\w\\']+",
+                        32,
+                    ),
                 )
             } catch (failure: Throwable) {
                 created.interpreter.close()
