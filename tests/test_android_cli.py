@@ -115,4 +115,4 @@ def test_a_model_the_host_interpreter_cannot_run_is_a_one_line_error(tmp_path: P
     picture = tmp_path / "picture.png"
     picture.write_bytes(synthetic_image(64, 64))
     result = bindgen("run", all_models()["mp_face_landmark_face_landmark_with_attention"], picture)
-    assert_one_line_error(result, "the interpreter cannot run this model", "Landmarks2TransformMatrix")
+    assert_one_line_error(result, "the interpreter cannot run this model", "Landmarks2TransformMatrix", exit_code=1)

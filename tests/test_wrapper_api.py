@@ -489,7 +489,8 @@ def test_java_caller_like_android_studio(suite: Suite) -> None:
 def test_nnapi_is_deprecated_for_java_callers(suite: Suite, tmp_path: Path) -> None:
     source = tmp_path / "UsesNnapi.java"
     source.write_text(
-        "class UsesNnapi { Object d = dev.bindgen.jvmtest.FloatClassifier.Device.NNAPI; }\n", encoding="utf-8"
+        "class UsesNnapi { Object d = dev.bindgen.jvmtest.float_classifier.FloatClassifier.Device.NNAPI; }\n",
+        encoding="utf-8",
     )
     done = subprocess.run(
         ["javac", "-Xlint:deprecation", "-d", str(tmp_path), "-cp",

@@ -265,7 +265,7 @@ def _read_text_file(path: str) -> str:
 def _cannot_run(error: Exception, model_path: str) -> BindgenError:
     """LiteRT's multi-line failure (unresolved custom op, a kernel that fails) as one line."""
     reason = " ".join(str(error).split())
-    return BindgenError(f"the interpreter cannot run this model: {reason}", where=model_path)
+    return BindgenError(f"the interpreter cannot run this model: {reason}", where=model_path, exit_code=EXIT_FAILED)
 
 
 def _text_or_files(plan: BindingPlan, inputs: Sequence[str], text: str | None) -> tuple[Sequence[str], str | None]:

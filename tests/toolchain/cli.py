@@ -25,9 +25,9 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> str:
-    """Exit 2, no traceback, exactly one ``bindgen: error:`` line naming every fragment."""
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str, exit_code: int = 2) -> str:
+    """Exit ``exit_code`` (2: bad input), no traceback, exactly one ``bindgen: error:`` line naming every fragment."""
+    assert result.returncode == exit_code, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("bindgen: error: ")]

@@ -2,7 +2,7 @@ package dev.bindgen.jvmtest.api;
 
 import android.content.Context;
 import android.graphics.Bitmap;
-import dev.bindgen.jvmtest.FloatClassifier;
+import dev.bindgen.jvmtest.float_classifier.FloatClassifier;
 import java.io.IOException;
 import java.util.List;
 import org.tensorflow.lite.support.image.TensorImage;
