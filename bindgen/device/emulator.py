@@ -12,7 +12,7 @@ import contextlib
 import socket
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,18 @@ LAST_PORT = 5682  # the emulator accepts even console ports 5554..5682
 TEST_TASK = "connectedDebugAndroidTest"
 RESULTS_GLOB = "**/build/outputs/androidTest-results/connected/**/*.xml"
 ANIMATION_SETTINGS = ("window_animation_scale", "transition_animation_scale", "animator_duration_scale")
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The time the boot wait reads and sleeps on; tests swap in one they drive (``CLOCK``)."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+#: The clock :func:`wait_for_boot` uses unless it is given one.
+CLOCK = Clock()
 
 
 # ---- adb -----------------------------------------------------------------------------------------
@@ -163,12 +175,14 @@ def wait_for_boot(
     timeout_s: float,
     display: gradle.Display,
     poll_s: float = POLL_INTERVAL_S,
+    clock: Clock | None = None,
 ) -> int:
     """Poll ``sys.boot_completed`` until it is 1; returns the number of polls.
 
     Raises when the emulator process exits first (a crash) or the timeout passes.
     """
-    started = time.monotonic()
+    clock = clock or CLOCK
+    started = clock.monotonic()
     deadline = started + timeout_s
     polls = 0
     while True:
@@ -179,7 +193,7 @@ def wait_for_boot(
                 hint=f"its last output: {emulator.tail() or '(none)'}; log: {emulator.log_file}",
                 exit_code=EXIT_FAILED,
             )
-        remaining = deadline - time.monotonic()
+        remaining = deadline - clock.monotonic()
         try:
             result: proc.Result | None = proc.run(
                 [adb, "-s", serial, "shell", "getprop", "sys.boot_completed"],
@@ -190,14 +204,14 @@ def wait_for_boot(
         polls += 1
         if result is not None and result.ok and result.stdout.strip() == "1":
             return polls
-        if time.monotonic() >= deadline:
+        if clock.monotonic() >= deadline:
             raise BindgenError(
                 f"the emulator did not finish booting within {timeout_s:g} s",
                 hint=f"raise --boot-timeout (without KVM, boots take many minutes); log: {emulator.log_file}",
                 exit_code=EXIT_FAILED,
             )
-        display.progress(f"waiting for {serial} to boot ({time.monotonic() - started:.0f} s)")
-        time.sleep(max(0.0, min(poll_s, deadline - time.monotonic())))
+        display.progress(f"waiting for {serial} to boot ({clock.monotonic() - started:.0f} s)")
+        clock.sleep(max(0.0, min(poll_s, deadline - clock.monotonic())))
 
 
 def prepare_device(adb: Path, serial: str, display: gradle.Display) -> None:
