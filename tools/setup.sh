@@ -50,18 +50,29 @@ venv_test() {
 
 system() {  # Debian packages the tests drive for real: libusb (tflite-support), gradle, adb
   local missing=()
-  [[ $(ldconfig -p 2>/dev/null || true) == *libusb-1.0.so.0* ]] || missing+=(libusb-1.0-0)
-  command -v gradle >/dev/null || missing+=(gradle)
-  command -v adb >/dev/null || missing+=(adb)
+  system_missing() {
+    missing=()
+    [[ $(ldconfig -p 2>/dev/null || true) == *libusb-1.0.so.0* ]] || missing+=(libusb-1.0-0)
+    command -v gradle >/dev/null || missing+=(gradle)
+    command -v adb >/dev/null || missing+=(adb)
+  }
+  system_missing
   (( ${#missing[@]} == 0 )) && return 0
+  # The tests fail (never skip) without these, so a set-up that cannot install them fails here.
   if [[ $(id -u) -ne 0 ]]; then
-    echo "setup: warning: missing ${missing[*]} and not root: sudo apt-get install ${missing[*]}" >&2
-    return 0
+    echo "setup: error: missing ${missing[*]} and not root: sudo apt-get install ${missing[*]}" >&2
+    exit 1
   fi
   echo "setup: apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -q "${missing[@]}" >/dev/null \
-    || { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; }
+    || { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; } \
+    || { echo "setup: error: apt-get could not install ${missing[*]}" >&2; exit 1; }
+  system_missing
+  if (( ${#missing[@]} != 0 )); then
+    echo "setup: error: still missing after apt-get: ${missing[*]}" >&2
+    exit 1
+  fi
 }
 
 oracle() {
