@@ -113,8 +113,11 @@ def test_task_library_refuses_a_model_without_metadata(plain_model: Path, tmp_pa
 
     image = tmp_path / "red.png"
     Image.new("RGB", (8, 8), (255, 0, 0)).save(image)
-    with pytest.raises(oracle.OracleError):
+    with pytest.raises(oracle.OracleError) as refused:
         oracle.task_library("image_classifier", plain_model, image)
+    assert refused.value.kind == "RuntimeError"
+    assert "requires specifying NormalizationOptions metadata" in refused.value.message
+    assert refused.value.where.startswith("tensorflow_lite_support/python/task/vision/")
 
 
 def test_official_codegen_writes_java_for_an_annotated_model(
@@ -129,8 +132,28 @@ def test_official_codegen_writes_java_for_an_annotated_model(
 
 
 def test_official_codegen_refuses_a_model_without_metadata(plain_model: Path, tmp_path: Path) -> None:
-    with pytest.raises(oracle.OracleError):
+    with pytest.raises(oracle.OracleError) as refused:
         oracle.official_codegen(plain_model, tmp_path, "org.example.probe", "TinyModel")
+    assert refused.value.message == "[ERROR] Cannot find TFLite Metadata in the model. Codegen will generate nothing."
+
+
+def test_a_broken_oracle_is_a_crash_not_a_refusal(
+    plain_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the official code's own refusal is an OracleError; a broken oracle fails the test."""
+    with pytest.raises(AssertionError, match="FileNotFoundError"):  # our script's bug, not a refusal
+        oracle.official_codegen(tmp_path / "no-such.tflite", tmp_path, "org.example.probe", "TinyModel")
+    shadow = tmp_path / "shadow"
+    for package in ("tflite_support", "tensorflow_lite_support"):
+        (shadow / package).mkdir(parents=True)
+        (shadow / package / "__init__.py").write_text("raise ImportError('simulated broken install')\n")
+    monkeypatch.setenv("PYTHONPATH", str(shadow))  # the oracle child imports these first
+    image = tmp_path / "red.png"
+    image.write_bytes(b"")
+    with pytest.raises(AssertionError, match="simulated broken install"):
+        oracle.task_library("image_classifier", plain_model, image)
+    with pytest.raises(AssertionError, match="simulated broken install"):
+        oracle.displayer_json(plain_model)
 
 
 PROBE_KT = """\

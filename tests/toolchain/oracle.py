@@ -2,7 +2,9 @@
 
 Each function runs ``tests/toolchain/oracle_run.py`` with the oracle venv's python (tflite-support cannot
 share a process with TensorFlow >= 2.14) and returns its plain JSON answer. When the official
-code refuses the input, :class:`OracleError` carries its exception type and message.
+code refuses the input, :class:`OracleError` carries its exception type, message and the official
+file that raised it; anything else going wrong in the oracle (an ImportError, a missing file, a bug
+in ``oracle_run.py``) is an AssertionError, so it can never pass for a refusal.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ _REFUSED = 3
 
 
 class OracleError(Exception):
-    """The official code raised ``kind`` (e.g. "ValueError") with ``message``."""
+    """The official code (file ``where``, inside tflite-support) raised ``kind`` with ``message``."""
 
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(f"{kind}: {message}")
+    def __init__(self, kind: str, message: str, where: str = "") -> None:
+        super().__init__(f"{kind}: {message} (raised in {where})")
         self.kind = kind
         self.message = message
+        self.where = where
 
 
 def _call(operation: str, **arguments: Any) -> Any:
@@ -37,7 +40,7 @@ def _call(operation: str, **arguments: Any) -> Any:
     )
     if completed.returncode == _REFUSED:
         answer = json.loads(completed.stdout)
-        raise OracleError(answer["error"], answer["message"])
+        raise OracleError(answer["error"], answer["message"], answer["where"])
     if completed.returncode != 0:
         raise AssertionError(
             f"oracle {operation} crashed (exit {completed.returncode}):\n{completed.stdout}{completed.stderr}"

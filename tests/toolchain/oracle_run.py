@@ -1,9 +1,11 @@
 """Official tflite-support 0.4.4 behaviour, as JSON. Runs INSIDE the oracle venv (.tools/oracle).
 
 Called by tests/toolchain/oracle.py as ``python run.py OPERATION`` with the operation's arguments as a JSON
-object on stdin. Prints one JSON document on stdout. A failure of the official code is reported as
-``{"error": "<ExceptionType>", "message": "..."}`` with exit code 3, so tests can assert on what
-the official tool refuses; anything else non-zero is a bug in this script or the venv.
+object on stdin. Prints one JSON document on stdout. A refusal by the official code is reported as
+``{"error": "<ExceptionType>", "message": "...", "where": "<official file>"}`` with exit code 3, so
+tests can assert on what the official tool refuses. Only a ValueError/RuntimeError raised inside the
+official packages (or the codegen's own error report, :class:`Refusal`) is a refusal: an ImportError,
+a missing file or a bug in this script is a crash (traceback, exit 1), which fails the test.
 
 This file must import nothing from bindgen or the main venv: tflite-support pins protobuf<4 and
 crashes in the same process as TensorFlow >= 2.14.
@@ -18,6 +20,13 @@ from pathlib import Path
 from typing import Any
 
 ERROR_EXIT = 3
+#: The packages whose ValueError/RuntimeError is the official tool refusing its input.
+OFFICIAL_PACKAGES = ("tflite_support", "tensorflow_lite_support")
+REFUSAL_TYPES = (ValueError, RuntimeError)
+
+
+class Refusal(Exception):
+    """The official code declined without raising (the codegen reports an error and no files)."""
 
 
 def displayer_json(model: str) -> Any:
@@ -209,7 +218,7 @@ def official_codegen(model: str, out_dir: str, package: str, class_name: str) ->
     error = generator.get_error_message().strip()
     if not result.files:
         # The console script only logs this and exits 0; an oracle must not hide it.
-        raise RuntimeError(error or "generation produced no files")
+        raise Refusal(error or "generation produced no files")
     written = []
     for generated in result.files:
         path = Path(generated.path)
@@ -229,13 +238,37 @@ OPERATIONS = {
 }
 
 
+def official_origin(error: BaseException) -> str | None:
+    """The official file that raised ``error`` when it is the official tool's refusal, else None."""
+    if isinstance(error, Refusal):
+        return "tensorflow_lite_support/codegen"
+    if not isinstance(error, REFUSAL_TYPES) or isinstance(error, ImportError):
+        return None
+    import importlib
+
+    roots = [Path(importlib.import_module(name).__file__ or "").resolve().parent for name in OFFICIAL_PACKAGES]
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    if frame is None:
+        return None
+    raised_in = Path(frame.tb_frame.f_code.co_filename).resolve()
+    for root in roots:
+        if raised_in.is_relative_to(root):
+            return f"{root.name}/{raised_in.relative_to(root)}"
+    return None
+
+
 def main() -> int:
     operation = OPERATIONS[sys.argv[1]]
     arguments = json.load(sys.stdin)
     try:
         result = operation(**arguments)
-    except Exception as error:  # the official code's refusal is data for the test
-        json.dump({"error": type(error).__name__, "message": str(error)}, sys.stdout)
+    except Exception as error:
+        where = official_origin(error)
+        if where is None:
+            raise  # not the official tool refusing: a broken oracle must fail the test, loudly
+        json.dump({"error": type(error).__name__, "message": str(error), "where": where}, sys.stdout)
         return ERROR_EXIT
     json.dump({"result": result}, sys.stdout)
     return 0
