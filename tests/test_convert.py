@@ -231,7 +231,34 @@ def test_float_conversion_is_float(built: Path, reports: dict[str, Any]) -> None
     report = reports["reports"]["cnn-none"]
     assert report["output_bytes"] == report["float_bytes"] == (built / "cnn-none.tflite").stat().st_size
     assert report["inputs"] == ["float32[1,32,32,3]"] and report["outputs"] == ["float32[1,3]"]
-    assert report["eval"]["agreement"] == 1.0 and report["eval"]["images"] == 30
+    # --quantize none writes the float bytes themselves, so its agreement (1.0) proves nothing;
+    # test_eval_agreement_counts_disagreements shows the evaluation can see a difference.
+    assert report["eval"]["images"] == 30
+
+
+def test_eval_agreement_counts_disagreements(built: Path) -> None:
+    """The --eval agreement on a model that differs: the classifier with its last bias pushed to
+    favour one class agrees with the float model exactly on the images the float model puts there."""
+    from bindgen.host.convert import Normalization, evaluate, load_image, top1
+    from bindgen.host.convert import _interpreter as interpreter
+
+    path = built / "cnn-none.tflite"
+    model = read_model(path)
+    (bias,) = [t for t in model.main.tensors if t.shape == (3,) and t.dtype is DType.FLOAT32]
+    buffer = model.buffers[bias.buffer]
+    assert buffer.size == 12
+    float_bytes = path.read_bytes()
+    tilted = bytearray(float_bytes)
+    tilted[buffer.offset : buffer.offset + 12] = np.asarray([0.0, 0.0, 1e4], "<f4").tobytes()
+    norm = Normalization((127.5,), (127.5,))
+    report = evaluate(float_bytes, bytes(tilted), built / "eval", norm, list(CLASSES))
+    reference = interpreter(float_bytes)
+    firsts = [top1(reference, load_image(image, 32, 32, 3, norm))
+              for image in sorted((built / "eval").glob("*/*.png"))]
+    assert report.images == len(firsts) == 30
+    assert report.agreement == firsts.count(2) / 30
+    assert 0.0 < report.agreement < 1.0
+    assert report.converted_accuracy == pytest.approx(1 / 3)  # always "triangle": 10 of 30 right
 
 
 def test_dynamic_range_has_int8_weights_and_float_io(built: Path) -> None:

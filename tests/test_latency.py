@@ -71,7 +71,9 @@ def test_json_is_one_object_with_p50_per_result(models: tuple[Path, Path]) -> No
         assert m["size_bytes"] == path.stat().st_size
         assert m["inputs"] == ["float32[1,64]"]
         assert m["load_ms"] > 0
-        assert m["peak_rss_mb"] > 0 and 0 <= m["model_rss_mb"] <= m["peak_rss_mb"]
+        # model_rss_mb is clamped at 0, so ">= 0" would hold whatever it measured: running the model
+        # touches every weight page (mmap'd, counted in RSS), so the growth covers the file at least.
+        assert m["size_bytes"] / 2**20 <= m["model_rss_mb"] <= m["peak_rss_mb"], m
         assert m["op_profile"] is None and m["op_profile_note"] == OP_PROFILE_NOTE
         assert [r["threads"] for r in m["results"]] == [1, 2]
         for r in m["results"]:
