@@ -7,9 +7,11 @@ writers (oracle venv, subprocess), so the metadata is exactly what the Task Libr
 from __future__ import annotations
 
 import functools
+import hashlib
 import shutil
 from pathlib import Path
 
+from tests.toolchain import oracle_python, repo_root
 from tests.toolchain.models import model_path, sidecar, vocab_path
 from tests.toolchain.models.thirdparty import mediapipe_models
 from tests.toolchain.oracle import official_write
@@ -33,32 +35,84 @@ CALIBRATION = "0.9,2.0,-0.5\n1.0,1.5,0.1,0.15\n\n0.8,0.5,0.3,0.99\n1.0,3.0,-1.0"
 RAW = ("multi_io", "dtypes", "float16_classifier", "text_classifier", "image_to_image", "dynamic_batch")
 
 
-def _labels(base: str, out_dir: Path) -> Path:
+def _label_text(base: str) -> str:
     count = sidecar(base).get("labels")
     if not isinstance(count, int):
         count = sidecar(base)["outputs"][0]["shape"][-1]
-    labels = [f"class_{i}" for i in range(count)]
-    path = out_dir / f"{base}_labels.txt"
-    path.write_text("\n".join(str(label) for label in labels) + "\n", encoding="utf-8")
-    return path
+    return "".join(f"class_{i}\n" for i in range(count))
+
+
+def _oracle_versions() -> str:
+    """Every distribution installed in the oracle venv (tflite-support, flatbuffers, ...) with its version."""
+    venv = oracle_python().parent.parent
+    return "\n".join(sorted(p.name for p in venv.glob("lib/python*/site-packages/*.dist-info")))
+
+
+def _bindgen_annotator_sources() -> bytes:
+    """Every source file that shapes a file bindgen's annotator writes."""
+    root = repo_root() / "bindgen"
+    files = sorted([*root.glob("decide/annotate/**/*.py"), *root.glob("read/**/*.py")])
+    return b"".join(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() for f in files)
+
+
+def cache_key(inputs: dict[str, str | bytes]) -> str:
+    """One digest over everything that shapes a cached annotated file (names and contents)."""
+    digest = hashlib.sha256()
+    for name in sorted(inputs):
+        value = inputs[name]
+        data = value.encode() if isinstance(value, str) else value
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()[:24]
+
+
+#: mean, std given to every official image writer.
+NORMALIZATION = ([127.5], [127.5])
+#: How "calibrated_classifier" applies CALIBRATION.
+CALIBRATION_OPTIONS = {"score_transformation": "LOG", "default_score": 0.05}
+
+
+def official_inputs(name: str) -> dict[str, str | bytes]:
+    """What shapes ``annotated_model(name)``: model, kind, labels, the writer's parameters (with
+    the vocabulary's contents), calibration, the writer and the tflite-support version."""
+    base, kind = ANNOTATED[name]
+    params = _writer_params(base, kind)
+    inputs: dict[str, str | bytes] = {
+        "model": model_path(base).read_bytes(),
+        "kind": kind,
+        "labels": _label_text(base),
+        "params": repr(sorted(params.items())),
+        "writer": (repo_root() / "tests" / "toolchain" / "oracle_run.py").read_bytes(),
+        "tflite-support": _oracle_versions(),
+    }
+    if "vocab_file" in params:
+        inputs["vocab"] = Path(str(params["vocab_file"])).read_bytes()
+    if name == "calibrated_classifier":
+        inputs["calibration"] = f"{CALIBRATION}\0{CALIBRATION_OPTIONS}"
+    return inputs
 
 
 @functools.cache
 def annotated_model(name: str) -> Path:
-    """``name`` from ANNOTATED, annotated by the official writer (cached by base model path)."""
+    """``name`` from ANNOTATED, annotated by the official writer.
+
+    Cached under ``CACHE/<key>/``: the key covers every input of the file (official_inputs), so a
+    change of labels, calibration, the writer call or the tflite-support version makes a new file.
+    """
     base, kind = ANNOTATED[name]
     source = model_path(base)
-    out_dir = CACHE / source.parent.name
+    out_dir = CACHE / cache_key(official_inputs(name))
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{name}.tflite"
     if not target.exists():
-        labels = _labels(base, out_dir)
+        labels = out_dir / f"{base}_labels.txt"
+        labels.write_text(_label_text(base), encoding="utf-8")
         tmp = out_dir / f".{name}.tmp.tflite"
         extra: dict[str, object] = {}
         if name == "calibrated_classifier":
             calibration = out_dir / "calibration.csv"
             calibration.write_text(CALIBRATION, encoding="utf-8")
-            extra = {"score_calibration_file": str(calibration), "score_transformation": "LOG", "default_score": 0.05}
+            extra = {"score_calibration_file": str(calibration), **CALIBRATION_OPTIONS}
         official_write(kind, source, tmp, label_files=[str(labels)], **extra, **_writer_params(base, kind))
         shutil.move(tmp, target)
     return target
@@ -78,7 +132,8 @@ def _writer_params(base: str, kind: str) -> dict[str, object]:
         }
     if kind == "audio_classifier":
         return {"sample_rate": sidecar(base)["sample_rate"], "channels": sidecar(base)["channels"]}
-    return {"mean": [127.5], "std": [127.5]}
+    mean, std = NORMALIZATION
+    return {"mean": mean, "std": std}
 
 
 IMAGE_TO_IMAGE_SPEC = """
@@ -150,15 +205,28 @@ labels = "person.txt"
 """
 
 
+def spec_inputs(source: Path, spec_text: str, files: dict[str, str] | None = None) -> dict[str, str | bytes]:
+    """What shapes a model bindgen's annotator writes from a spec: the model, the spec, the files it
+    names and the annotator's own sources."""
+    return {
+        "model": source.read_bytes(),
+        "spec": spec_text,
+        "files": repr(sorted((files or {}).items())),
+        "annotator": _bindgen_annotator_sources(),
+    }
+
+
+def image_to_image_inputs() -> dict[str, str | bytes]:
+    """What shapes ``image_to_image_model()``."""
+    return spec_inputs(model_path("image_to_image"), IMAGE_TO_IMAGE_SPEC)
+
+
 def _annotated_by_spec(source: Path, name: str, spec_text: str, files: dict[str, str] | None = None) -> Path:
     """``source`` annotated by bindgen's own annotator from ``spec_text`` (and the text ``files`` it
-    names); cached per spec, files and source."""
-    import hashlib
-
+    names); cached under a key of everything that shapes the file (spec_inputs)."""
     from bindgen.decide.annotate.annotator import AnnotateRequest, annotate
 
-    key = hashlib.sha256(repr((spec_text, sorted((files or {}).items()))).encode() + source.read_bytes())
-    out_dir = CACHE / f"spec-{key.hexdigest()[:16]}"
+    out_dir = CACHE / f"spec-{cache_key(spec_inputs(source, spec_text, files))}"
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{name}.tflite"
     if not target.exists():
