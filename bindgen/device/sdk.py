@@ -224,23 +224,29 @@ def find_java(env: Mapping[str, str] | None = None) -> Java | None:
     return None
 
 
+#: The KVM device the emulator opens; tests point it at a file they control.
+KVM_DEVICE = Path("/dev/kvm")
+
+
 @dataclass(frozen=True)
 class Kvm:
     present: bool
     usable: bool
+    device: Path = KVM_DEVICE
 
     @property
     def detail(self) -> str:
         if self.usable:
-            return "/dev/kvm is readable and writable"
+            return f"{self.device} is readable and writable"
         if self.present:
-            return "/dev/kvm exists but this user cannot open it"
-        return "/dev/kvm does not exist (no hardware virtualisation here)"
+            return f"{self.device} exists but this user cannot open it"
+        return f"{self.device} does not exist (no hardware virtualisation here)"
 
 
-def kvm_status(device: Path = Path("/dev/kvm")) -> Kvm:
+def kvm_status(device: Path | None = None) -> Kvm:
+    device = KVM_DEVICE if device is None else device
     present = device.exists()
-    return Kvm(present=present, usable=present and os.access(device, os.R_OK | os.W_OK))
+    return Kvm(present=present, usable=present and os.access(device, os.R_OK | os.W_OK), device=device)
 
 
 def find_gradle_on_path() -> Path | None:
