@@ -19,7 +19,7 @@ from tests.toolchain.fixtures import annotated_model
 from tests.toolchain.oracle import task_library
 
 pytestmark = pytest.mark.slow
-TOL = 1e-3
+TOL = 1e-5
 
 
 def _image(tmp_path: Path, size: int, seed: int = 7) -> Path:
