@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from bindgen.errors import BindgenError
 from bindgen.generate.kotlin.classname import class_name_for
 from bindgen.generate.kotlin.names import KEYWORDS, Case, KotlinName, NameAllocator, kdoc_lines, kotlin_string_literal
 
@@ -72,3 +75,28 @@ def test_kdoc_neutralises_comment_breakers() -> None:
 )
 def test_android_studio_class_names(file_name: str, expected: str) -> None:
     assert class_name_for(file_name) == expected
+
+
+@pytest.mark.parametrize(
+    ("file_name", "expected"),
+    [("String.tflite", "StringModel"), ("Bitmap.tflite", "BitmapModel"), ("byte buffer.tflite", "ByteBufferModel"),
+     ("device.tflite", "DeviceModel"), ("Resize-Op.tflite", "ResizeOpModel"), ("Strings.tflite", "Strings"),
+     ("unit.tflite", "UnitModel")],
+)
+def test_class_names_never_shadow_a_type_the_wrapper_uses(file_name: str, expected: str) -> None:
+    """A class named String/Bitmap/Device would shadow the type inside its own file (kotlinc errors
+    found by the hostile-input test); such names get the Model suffix."""
+    assert class_name_for(file_name) == expected
+
+
+def test_every_name_the_generated_files_import_is_shadow_protected() -> None:
+    from pathlib import Path
+
+    from bindgen.generate.kotlin.classname import checked_class_name, shadowed_names
+
+    imported = set()
+    for source in (Path(__file__).parent / "golden" / "kotlin").rglob("*.kt"):
+        imported |= set(re.findall(r"^import [\w.]+\.([A-Z]\w*)$", source.read_text(encoding="utf-8"), re.M))
+    assert imported and imported <= shadowed_names(), imported - shadowed_names()
+    with pytest.raises(BindgenError, match="--class-name 'Bitmap' is not usable"):
+        checked_class_name("Bitmap")

@@ -513,7 +513,7 @@ def _fields(
                 FieldBinding(
                     o.labels_field,
                     "List<String>",
-                    f"BindgenSupport.readLines(extractor, {o.labels_file_literal})",
+                    _read_lines_init(o.labels_file_literal),
                 )
             )
         if o.calibration_field:
@@ -530,7 +530,7 @@ def _fields(
                 FieldBinding(
                     d.labels_field,
                     "List<String>",
-                    f"BindgenSupport.readLines(extractor, {d.labels_file_literal})",
+                    _read_lines_init(d.labels_file_literal),
                 )
             )
         if d.calibration_field:
@@ -542,6 +542,21 @@ def _fields(
                 )
             )
     return tuple(result)
+
+
+#: ktlint's max-line-length, and the indentation of a field initializer in the template.
+_MAX_LINE = 140
+_FIELD_INDENT = 16
+
+
+def _read_lines_init(file_literal: str) -> str:
+    """``BindgenSupport.readLines(extractor, "labels.txt")``; one argument per line when a long
+    file name would push the line past ktlint's limit."""
+    one_line = f"BindgenSupport.readLines(extractor, {file_literal})"
+    if _FIELD_INDENT + len(one_line) + 1 <= _MAX_LINE:
+        return one_line
+    inner = "".join(f"\n                    {a}," for a in ("extractor", file_literal))
+    return f"BindgenSupport.readLines({inner}\n                )"
 
 
 def _calibration_init(file_literal: str, transformation: str, default_score: str) -> str:
