@@ -9,6 +9,11 @@ constructed weights instead, and output logits (no saturating softmax):
 - ``sensitive_segmenter``: a per-pixel 1x1 channel mix plus a per-class bias, so the category of
   each pixel follows that pixel's colour (BGR, flips and shifts move or change the mask).
 
+And, built the same way, ``shuffled_detector``: a post-processed SSD-style head (boxes [1,N,4],
+classes [1,N], scores [1,N], count [1]) whose output *tensor indices* run count < classes <
+scores < boxes, the opposite of the order the official writer assumes (as a plain-ops head may
+come out of the converter).
+
 Built by the real TFLite converter in a subprocess (TensorFlow stays out of pytest), cached under
 ``~/.cache/bindgen/models/sensitive-<key>`` keyed on this file and the TensorFlow version.
 
@@ -27,7 +32,10 @@ from pathlib import Path
 SIZE = 32
 CLASSES = 8
 SEGMENT_CLASSES = 4
-NAMES = ("sensitive_classifier", "sensitive_segmenter")
+NAMES = ("sensitive_classifier", "sensitive_segmenter", "shuffled_detector")
+DETECTIONS = 10
+DETECTOR_SIZE = 64
+DETECTOR_CLASSES = 3
 
 
 def _build(out_dir: Path) -> None:
@@ -55,7 +63,29 @@ def _build(out_dir: Path) -> None:
         logits = tf.nn.conv2d(image, mix, strides=1, padding="VALID") + seg_bias
         return {"segmentation_logits": logits}
 
-    for name, fn in (("sensitive_classifier", classify), ("sensitive_segmenter", segment)):
+    cells = (DETECTOR_SIZE // 16) ** 2 * 3
+    box_weights = tf.constant(rng.normal(0.0, 2.0, (cells, DETECTIONS * 4)).astype(np.float32))
+    score_weights = tf.constant(rng.normal(0.0, 2.0, (cells, DETECTIONS * DETECTOR_CLASSES)).astype(np.float32))
+
+    @tf.function(input_signature=[tf.TensorSpec([1, DETECTOR_SIZE, DETECTOR_SIZE, 3], tf.float32, name="image")])
+    def detect(image: tf.Tensor) -> dict[str, tf.Tensor]:
+        pooled = tf.reshape(tf.nn.avg_pool2d(image, 16, 16, "VALID"), [1, cells])
+        probs = tf.nn.softmax(tf.reshape(tf.matmul(pooled, score_weights), [1, DETECTIONS, DETECTOR_CLASSES]))
+        # The count comes first in op order, then classes, scores and boxes: tensor indices rise
+        # count < classes < scores < boxes (each output depends on the previous one, by + 0 * x).
+        # Classes before scores, as in the official order: the two [1, N] outputs cannot be told
+        # apart by shape, only the count and the boxes can.
+        count = tf.reduce_sum(tf.cast(tf.reduce_max(probs, axis=-1) >= 0.0, tf.float32), axis=1)
+        classes = tf.cast(tf.argmax(probs, axis=-1), tf.float32) + 0.0 * count[:, None]
+        scores = tf.reduce_max(probs, axis=-1) + 0.0 * classes
+        geometry = tf.sigmoid(tf.reshape(tf.matmul(pooled, box_weights), [1, DETECTIONS, 4]))
+        low = tf.clip_by_value(geometry[..., 0:2] - 0.05 - 0.2 * geometry[..., 2:4], 0.0, 1.0)
+        high = tf.clip_by_value(geometry[..., 0:2] + 0.05 + 0.2 * geometry[..., 2:4], 0.0, 1.0)
+        boxes = tf.concat([low, high], axis=-1) + 0.0 * scores[..., None]
+        return {"a_count": count, "b_classes": classes, "c_scores": scores, "d_boxes": boxes}
+
+    for name, fn in (("sensitive_classifier", classify), ("sensitive_segmenter", segment),
+                     ("shuffled_detector", detect)):
         converter = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], fn)
         (out_dir / f"{name}.tflite").write_bytes(converter.convert())
 
