@@ -1,0 +1,148 @@
+"""Mutation testing: how many deliberately broken versions of four core modules the tests catch.
+
+cosmic-ray (PyPI) makes every mutant of a module (operators swapped, constants changed, conditions
+negated, ...) and runs the tests that cover that module against each one; a mutant is *killed*
+when a test fails. Prints killed/total per module and every surviving mutant (line, operator,
+diff), so a survivor is either killed by a new test or listed in the README as equivalent.
+
+cosmic-ray is installed on first use into ``.tools-local/mutation`` (a venv that sees the project
+venv's packages through a ``.pth`` file; nothing is installed into ``.venv``). The mutants are
+written into a throw-away copy of the checkout, never into the work tree. CPU-heavy: it runs at
+the lowest priority; one module at a time with ``--module``.
+
+    python bench/mutation.py [--module plan|twin|names|codec ...] [--timeout 300] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+COSMIC_RAY = "cosmic-ray==8.7.0"
+TOOL_VENV = REPO / ".tools-local" / "mutation"
+PROJECT_PYTHON = REPO / ".venv" / "bin" / "python"
+
+#: module key -> (source file, the tests that cover it: fast ones, run for every mutant)
+MODULES: dict[str, tuple[str, list[str]]] = {
+    "plan": ("bindgen/decide/plan.py", ["tests/test_plan.py", "tests/test_kotlin_names.py"]),
+    "twin": ("bindgen/host/twin.py", ["tests/test_parity_sensitive.py"]),
+    "names": ("bindgen/generate/kotlin/names.py", ["tests/test_kotlin_names.py"]),
+    "codec": ("bindgen/read/metadata/codec.py",
+              ["tests/test_annotate.py::test_encode_decode_round_trip_on_every_real_metadata",
+               "tests/test_annotate.py::test_min_parser_version_follows_the_official_rules"]),
+}  # fmt: skip
+
+# Runs inside the tool venv: one line per finished mutant, "outcome<TAB>line<TAB>operator<TAB>diff".
+_REPORT = r"""
+import sys
+from cosmic_ray.work_db import WorkDB, use_db
+with use_db(sys.argv[1], WorkDB.Mode.open) as db:
+    for item, result in db.completed_work_items:
+        m = item.mutations[0]
+        diff = " | ".join(l for l in (result.diff or "").splitlines() if l[:1] in "+-" and l[:3] not in ("+++", "---"))
+        outcome = result.test_outcome.value if result.test_outcome else result.worker_outcome.value
+        print(f"{outcome}\t{m.start_pos[0]}\t{m.operator_name}\t{diff}")
+"""
+
+
+def tool_python() -> Path:
+    """The mutation venv's python, created with cosmic-ray on first use."""
+    python = TOOL_VENV / "bin" / "python"
+    if not (TOOL_VENV / "bin" / "cosmic-ray").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(TOOL_VENV)], check=True)
+        purelib = subprocess.run(
+            [str(PROJECT_PYTHON), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        own = subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        Path(own, "project-venv.pth").write_text(purelib + "\n")  # pytest & co. from the project venv
+        subprocess.run([str(python), "-m", "pip", "install", "-q", COSMIC_RAY], check=True)
+    return python
+
+
+def copy_checkout(target: Path) -> Path:
+    """The tracked files of the work tree (as they are now) in ``target``, with the toolchain linked."""
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, check=True, capture_output=True).stdout
+    for name in filter(None, files.decode().split("\0")):
+        source = REPO / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    for link in (".venv", ".tools"):
+        (target / link).symlink_to((REPO / link).resolve())
+    return target
+
+
+def run_module(key: str, copy: Path, timeout: float) -> tuple[int, int, list[str]]:
+    """(killed, total, survivor lines) for one module."""
+    source, tests = MODULES[key]
+    env = {**os.environ, "PYTHONPATH": str(copy)}
+    test_command = [str(PROJECT_PYTHON), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    baseline = subprocess.run(test_command, cwd=copy, env=env, capture_output=True, text=True, check=False)
+    if baseline.returncode != 0:
+        raise SystemExit(f"mutation: the tests of {key} fail unmutated:\n{baseline.stdout[-3000:]}")
+    config = copy / f"mutation-{key}.toml"
+    config.write_text(
+        "[cosmic-ray]\n"
+        f'module-path = "{source}"\n'
+        f"timeout = {timeout}\n"
+        "excluded-modules = []\n"
+        f'test-command = "{" ".join(test_command)}"\n'
+        "[cosmic-ray.distributor]\n"
+        'name = "local"\n'
+    )
+    session = copy / f"mutation-{key}.sqlite"
+    cosmic_ray = [str(TOOL_VENV / "bin" / "cosmic-ray")]
+    nice = ["nice", "-n", "19"]
+    subprocess.run([*cosmic_ray, "init", str(config), str(session)], cwd=copy, env=env, check=True)
+    subprocess.run([*nice, *cosmic_ray, "exec", str(config), str(session)], cwd=copy, env=env, check=True)
+    report = subprocess.run(
+        [str(tool_python()), "-c", _REPORT, str(session)], cwd=copy, env=env, check=True,
+        capture_output=True, text=True,
+    ).stdout.splitlines()  # fmt: skip
+    rows = [line.split("\t", 3) for line in report if line]
+    # A mutant that breaks the import or times out is caught too (the tests could not pass).
+    killed = sum(1 for outcome, *_ in rows if outcome != "survived")
+    survivors = [f"{source}:{line} {operator}: {diff}" for outcome, line, operator, diff in rows
+                 if outcome == "survived"]
+    return killed, len(rows), sorted(survivors, key=lambda s: int(s.split(":")[1].split()[0]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--module", action="append", choices=sorted(MODULES), help="default: all four")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant's test run")
+    parser.add_argument("--keep", type=Path, help="build the copy (and sessions) here and keep it")
+    args = parser.parse_args()
+    tool_python()
+    keys = args.module or list(MODULES)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bindgen-mutation-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        copy = copy_checkout(work / "checkout")
+        results = {}
+        for key in keys:
+            killed, total, survivors = run_module(key, copy, args.timeout)
+            results[key] = (killed, total)
+            share = killed / total if total else 0.0
+            print(f"mutation: {MODULES[key][0]}: {killed}/{total} killed ({share:.0%})", flush=True)
+            for survivor in survivors:
+                print(f"  survived {survivor}", flush=True)
+        print("mutation: " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in results.items()))
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
