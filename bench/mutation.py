@@ -10,7 +10,7 @@ venv's packages through a ``.pth`` file; nothing is installed into ``.venv``). T
 written into a throw-away copy of the checkout, never into the work tree. CPU-heavy: it runs at
 the lowest priority; one module at a time with ``--module``.
 
-    python bench/mutation.py [--module plan|twin|names|codec ...] [--timeout 300] [--keep DIR]
+    python bench/mutation.py [--module plan|twin|names|codec ...] [--timeout S] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,14 +83,17 @@ def copy_checkout(target: Path) -> Path:
     return target
 
 
-def run_module(key: str, copy: Path, timeout: float) -> tuple[int, int, list[str]]:
+def run_module(key: str, copy: Path, timeout: float | None) -> tuple[int, int, list[str]]:
     """(killed, total, survivor lines) for one module."""
     source, tests = MODULES[key]
     env = {**os.environ, "PYTHONPATH": str(copy)}
     test_command = [str(PROJECT_PYTHON), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    started = time.monotonic()
     baseline = subprocess.run(test_command, cwd=copy, env=env, capture_output=True, text=True, check=False)
     if baseline.returncode != 0:
         raise SystemExit(f"mutation: the tests of {key} fail unmutated:\n{baseline.stdout[-3000:]}")
+    # A mutant that loops forever is killed by the timeout; keep it short, it is paid per such mutant.
+    timeout = timeout or max(30.0, 5 * (time.monotonic() - started))
     config = copy / f"mutation-{key}.toml"
     config.write_text(
         "[cosmic-ray]\n"
@@ -120,7 +124,8 @@ def run_module(key: str, copy: Path, timeout: float) -> tuple[int, int, list[str
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--module", action="append", choices=sorted(MODULES), help="default: all four")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant's test run")
+    parser.add_argument("--timeout", type=float,
+                        help="seconds per mutant's test run (default: 5x the unmutated run, at least 30)")
     parser.add_argument("--keep", type=Path, help="build the copy (and sessions) here and keep it")
     args = parser.parse_args()
     tool_python()
