@@ -100,3 +100,70 @@ def test_every_name_the_generated_files_import_is_shadow_protected() -> None:
     assert imported and imported <= shadowed_names(), imported - shadowed_names()
     with pytest.raises(BindgenError, match="--class-name 'Bitmap' is not usable"):
         checked_class_name("Bitmap")
+
+
+# ---- exact boundaries (the mutation bench's survivors: each line here kills a mutant) ---------
+
+
+def test_keywords_hold_every_hard_soft_and_modifier_word_and_it() -> None:
+    from bindgen.generate.kotlin.names import HARD_KEYWORDS, MODIFIER_KEYWORDS, SOFT_KEYWORDS
+
+    assert HARD_KEYWORDS | SOFT_KEYWORDS | MODIFIER_KEYWORDS | {"it"} <= KEYWORDS
+    assert {"fun", "by", "inline", "it"} <= KEYWORDS and "probability" not in KEYWORDS
+
+
+@pytest.mark.parametrize(
+    ("code", "escaped"),
+    [(0x1F, True), (0x20, False), (0x7E, False), (0x7F, True), (0x80, False), (0x84, False), (0x85, True),
+     (0x86, False), (0xD7FF, False), (0xD800, True), (0xDABC, True), (0xDFFF, True), (0xE000, False),
+     (0x2027, False), (0x2028, True), (0x2029, True), (0x202A, False), (0xFFFF, False)],
+)  # fmt: skip
+def test_string_literal_escapes_exactly_the_unsafe_code_points(code: int, escaped: bool) -> None:
+    literal = kotlin_string_literal(chr(code))
+    assert literal == (f'"\\u{code:04x}"' if escaped else f'"{chr(code)}"')
+
+
+@pytest.mark.parametrize(
+    ("text", "literal"),
+    [("\U00010000", '"\\ud800\\udc00"'), ("\U0010ffff", '"\\udbff\\udfff"'), ("\U0001f600", '"\\ud83d\\ude00"')],
+)
+def test_astral_characters_become_surrogate_pair_escapes(text: str, literal: str) -> None:
+    assert kotlin_string_literal(text) == literal
+
+
+def test_kdoc_wraps_at_exactly_72_columns_and_escapes_wrapped_block_tags() -> None:
+    from bindgen.generate.kotlin.names import KDOC_WIDTH, MAX_NAME
+
+    assert (KDOC_WIDTH, MAX_NAME) == (72, 48)
+    assert kdoc_lines("x" * 72) == ["x" * 72]
+    assert kdoc_lines("a" * 36 + " " + "b" * 36) == ["a" * 36, "b" * 36]
+    assert kdoc_lines("a" * 35 + " " + "b" * 36) == ["a" * 35 + " " + "b" * 36]
+    assert kdoc_lines("word " * 14 + "@return x") == ["word " * 13 + "word", "\\@return x"]
+    assert kdoc_lines("\n\none\r\n\r\n\r\ntwo\u2029three\u0085four\rfive\n\n") == [
+        "one", "", "two", "three", "four", "five"]
+    assert kdoc_lines("a\x00b\x1fc\x7fd\ud800e") == ["a b c d e"]
+    assert kdoc_lines("*/*/") == ["* / * /"] and kdoc_lines("/*/*") == ["/ * / *"]
+
+
+def test_allocator_fallbacks_lengths_and_scopes() -> None:
+    names = NameAllocator(fallback="input feature")
+    assert names.new_name("2d") == "inputFeature2d"
+    assert names.new_name("") == "inputFeature"
+    assert NameAllocator(fallback="").new_name("") == "valueValue"  # "value" is a soft keyword
+    assert NameAllocator(fallback="").new_name("1") == "value1"
+    long = NameAllocator().new_name("a" * 60)
+    assert long == "a" * 48
+    assert NameAllocator(reserved=["a" * 48]).new_name("a" * 60) == "a" * 48 + "2"
+    parent = NameAllocator(reserved=["close"])
+    parent.new_name("buffer")
+    child = NameAllocator(parent=parent)
+    assert child.new_name("buffer") == "buffer2" and child.new_name("close") == "close2"
+    assert parent.new_name("buffer") == "buffer2"  # the child's names do not block the parent
+    child.reserve("image")
+    assert child.new_name("image") == "image2"
+    upper = NameAllocator(case=Case.UPPER_CAMEL)
+    assert upper.new_name("URL_list") == "URLList" and upper.new_name("class") == "Class"
+    assert NameAllocator().new_name("URL_list") == "urlList"
+    assert NameAllocator().new_name("MobilenetV1") == "mobilenetV1"
+    with pytest.raises(KeyError):
+        NameAllocator().get("missing")
