@@ -167,3 +167,9 @@ def test_allocator_fallbacks_lengths_and_scopes() -> None:
     assert NameAllocator().new_name("MobilenetV1") == "mobilenetV1"
     with pytest.raises(KeyError):
         NameAllocator().get("missing")
+
+
+def test_kdoc_wraps_long_words_at_the_width_not_at_hyphens() -> None:
+    """A hyphen is not a break point (file names and tensor names keep theirs)."""
+    word = "a" * 40 + "-" + "b" * 40
+    assert kdoc_lines(word) == [word[:72], word[72:]]
