@@ -173,3 +173,8 @@ def test_kdoc_wraps_long_words_at_the_width_not_at_hyphens() -> None:
     """A hyphen is not a break point (file names and tensor names keep theirs)."""
     word = "a" * 40 + "-" + "b" * 40
     assert kdoc_lines(word) == [word[:72], word[72:]]
+
+
+def test_allocator_options_are_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        NameAllocator(Case.UPPER_CAMEL)  # type: ignore[misc]
