@@ -29,14 +29,16 @@ COSMIC_RAY = "cosmic-ray==8.7.0"
 TOOL_VENV = REPO / ".tools-local" / "mutation"
 PROJECT_PYTHON = REPO / ".venv" / "bin" / "python"
 
-#: module key -> (source file, the tests that cover it: fast ones, run for every mutant)
+#: module key -> (source file, the tests that cover it: fast ones, run for every mutant; the golden
+#: test renders every golden model's wrapper from its metadata and plan, in 2 s)
 MODULES: dict[str, tuple[str, list[str]]] = {
-    "plan": ("bindgen/decide/plan.py", ["tests/test_plan.py", "tests/test_kotlin_names.py"]),
+    "plan": ("bindgen/decide/plan.py", ["tests/test_plan.py", "tests/test_golden.py"]),
     "twin": ("bindgen/host/twin.py", ["tests/test_parity_sensitive.py"]),
     "names": ("bindgen/generate/kotlin/names.py", ["tests/test_kotlin_names.py"]),
     "codec": ("bindgen/read/metadata/codec.py",
               ["tests/test_annotate.py::test_encode_decode_round_trip_on_every_real_metadata",
-               "tests/test_annotate.py::test_min_parser_version_follows_the_official_rules"]),
+               "tests/test_annotate.py::test_min_parser_version_follows_the_official_rules",
+               "tests/test_golden.py"]),
 }  # fmt: skip
 
 # Runs inside the tool venv: one line per finished mutant, "outcome<TAB>line<TAB>operator<TAB>diff".
