@@ -16,6 +16,7 @@ the lowest priority; one module at a time with ``--module``.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import shutil
 import subprocess
@@ -50,7 +51,7 @@ with use_db(sys.argv[1], WorkDB.Mode.open) as db:
         m = item.mutations[0]
         diff = " | ".join(l for l in (result.diff or "").splitlines() if l[:1] in "+-" and l[:3] not in ("+++", "---"))
         outcome = result.test_outcome.value if result.test_outcome else result.worker_outcome.value
-        print(f"{outcome}\t{m.start_pos[0]}\t{m.operator_name}\t{diff}")
+        print(f"{outcome}\t{m.start_pos[0]}:{m.start_pos[1]}\t{m.operator_name}\t{diff}")
 """
 
 
@@ -118,9 +119,37 @@ def run_module(key: str, copy: Path, timeout: float | None) -> tuple[int, int, l
     rows = [line.split("\t", 3) for line in report if line]
     # A mutant that breaks the import or times out is caught too (the tests could not pass).
     killed = sum(1 for outcome, *_ in rows if outcome != "survived")
-    survivors = [f"{source}:{line} {operator}: {diff}" for outcome, line, operator, diff in rows
-                 if outcome == "survived"]
-    return killed, len(rows), sorted(survivors, key=lambda s: int(s.split(":")[1].split()[0]))
+    in_annotations = annotation_spans(REPO / source)
+    survivors = []
+    for outcome, position, operator, diff in rows:
+        if outcome != "survived":
+            continue
+        line, column = (int(v) for v in position.split(":"))
+        note = " [equivalent: inside a type annotation, never evaluated]" if any(
+            start <= (line, column) < end for start, end in in_annotations) else ""
+        survivors.append((line, f"{source}:{line} {operator}: {diff}{note}"))
+    return killed, len(rows), [text for _, text in sorted(survivors)]
+
+
+def annotation_spans(path: Path) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(start, end) positions of every type annotation in ``path``: with ``from __future__ import
+    annotations`` they are never evaluated, so a mutant inside one is equivalent."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    if not any(isinstance(n, ast.ImportFrom) and n.module == "__future__"
+               and any(a.name == "annotations" for a in n.names) for n in tree.body):
+        return []
+    spans = []
+    for node in ast.walk(tree):
+        notes = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None:
+            notes.append(node.returns)
+        if isinstance(node, ast.arg) and node.annotation is not None:
+            notes.append(node.annotation)
+        if isinstance(node, ast.AnnAssign):
+            notes.append(node.annotation)
+        for note in notes:
+            spans.append(((note.lineno, note.col_offset), (note.end_lineno or note.lineno, note.end_col_offset or 0)))
+    return spans
 
 
 def main() -> int:
@@ -141,7 +170,10 @@ def main() -> int:
             killed, total, survivors = run_module(key, copy, args.timeout)
             results[key] = (killed, total)
             share = killed / total if total else 0.0
-            print(f"mutation: {MODULES[key][0]}: {killed}/{total} killed ({share:.0%})", flush=True)
+            equivalent = sum(1 for survivor in survivors if survivor.endswith("never evaluated]"))
+            print(f"mutation: {MODULES[key][0]}: {killed}/{total} killed ({share:.0%}); "
+                  f"{equivalent} survivors inside type annotations (equivalent), so "
+                  f"{killed}/{total - equivalent} ({killed / max(1, total - equivalent):.0%}) of the rest", flush=True)
             for survivor in survivors:
                 print(f"  survived {survivor}", flush=True)
         print("mutation: " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in results.items()))
