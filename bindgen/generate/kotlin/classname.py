@@ -34,7 +34,7 @@ def shadowed_names() -> frozenset[str]:
     """Names a wrapper class may not take: bindgen's package declarations, the ops it imports, and
     every capitalised word of the Kotlin templates (imported types, Kotlin built-ins, nested classes;
     prose words too, which costs nothing)."""
-    from bindgen.generate.templating import templates_dir
+    from bindgen.resources import templates_dir
 
     words: set[str] = set()
     for template in sorted((templates_dir() / "kotlin").glob("*.j2")):
