@@ -544,9 +544,10 @@ def _fields(
     return tuple(result)
 
 
-#: ktlint's max-line-length, and the indentation of a field initializer in the template.
+#: ktlint's max-line-length, and the indentation of a field initializer in the template (a
+#: constructor argument inside newInstance's try block).
 _MAX_LINE = 140
-_FIELD_INDENT = 16
+_FIELD_INDENT = 20
 
 
 def _read_lines_init(file_literal: str) -> str:
@@ -555,8 +556,8 @@ def _read_lines_init(file_literal: str) -> str:
     one_line = f"BindgenSupport.readLines(extractor, {file_literal})"
     if _FIELD_INDENT + len(one_line) + 1 <= _MAX_LINE:
         return one_line
-    inner = "".join(f"\n                    {a}," for a in ("extractor", file_literal))
-    return f"BindgenSupport.readLines({inner}\n                )"
+    inner = "".join(f"\n{' ' * (_FIELD_INDENT + 4)}{a}," for a in ("extractor", file_literal))
+    return f"BindgenSupport.readLines({inner}\n{' ' * _FIELD_INDENT})"
 
 
 def _calibration_init(file_literal: str, transformation: str, default_score: str) -> str:
