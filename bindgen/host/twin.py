@@ -286,6 +286,24 @@ def _text_or_files(plan: BindingPlan, inputs: Sequence[str], text: str | None) -
     return inputs, text
 
 
+def _fed_inputs(
+    np: Any, image_module: Any, plan: BindingPlan, model_path: str, inputs: Sequence[str], text: str | None
+) -> dict[int, Any]:
+    """Every input tensor as the interpreter gets it, by input position: the one preprocessing of
+    ``bindgen run`` and of the values the generated device test compares with."""
+    if text is not None:
+        return _text_inputs(np, plan, model_path, text)
+    fed: dict[int, Any] = {}
+    for position, (plan_in, path) in enumerate(zip(plan.inputs, inputs, strict=True)):
+        if plan_in.role is InputRole.IMAGE:
+            fed[position] = _image_input(np, image_module, plan_in, path)
+        elif plan_in.audio is not None and path.lower().endswith(".wav"):
+            fed[position] = _audio_input(np, plan_in, path)
+        else:
+            fed[position] = _tensor_input(np, plan_in, path)
+    return fed
+
+
 def run_raw(
     plan: BindingPlan, model_path: str, inputs: Sequence[str], text: str | None = None
 ) -> dict[int, Any]:
@@ -301,17 +319,8 @@ def run_raw(
         interpreter.allocate_tensors()
     except (RuntimeError, ValueError) as error:  # e.g. a custom op this interpreter has no kernel for
         raise _cannot_run(error, model_path) from None
-    if text is not None:
-        for position, value in _text_inputs(np, plan, model_path, text).items():
-            interpreter.set_tensor(plan.inputs[position].tensor.index, value)
-    for plan_in, path in zip(plan.inputs, inputs, strict=False):
-        if plan_in.role is InputRole.IMAGE:
-            value = _image_input(np, image_module, plan_in, path)
-        elif plan_in.audio is not None and path.lower().endswith(".wav"):
-            value = _audio_input(np, plan_in, path)
-        else:
-            value = _tensor_input(np, plan_in, path)
-        interpreter.set_tensor(plan_in.tensor.index, value)
+    for position, value in _fed_inputs(np, image_module, plan, model_path, inputs, text).items():
+        interpreter.set_tensor(plan.inputs[position].tensor.index, value)
     try:
         interpreter.invoke()
     except RuntimeError as error:
@@ -400,14 +409,6 @@ def preprocessed_inputs(
     """
     np, _, image_module = _imports()
     plan = build_plan(read_model(model_path))
-    if text is not None and plan.text is not None:
-        tokens = _text_inputs(np, plan, str(model_path), text)
-        return [[float(x) for x in np.asarray(tokens[i]).ravel()] for i in range(len(plan.inputs))]
-    values = []
-    for plan_in, path in zip(plan.inputs, inputs, strict=True):
-        if plan_in.role is InputRole.IMAGE:
-            value = _image_input(np, image_module, plan_in, path)
-        else:
-            value = _tensor_input(np, plan_in, path)
-        values.append([float(x) for x in np.asarray(value, dtype=np.float64).ravel()])
-    return values
+    inputs, text = _text_or_files(plan, inputs, text)
+    fed = _fed_inputs(np, image_module, plan, str(model_path), inputs, text)
+    return [[float(x) for x in np.asarray(fed[i], dtype=np.float64).ravel()] for i in range(len(plan.inputs))]
