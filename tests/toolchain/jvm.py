@@ -207,10 +207,6 @@ class Input:
         return "|".join([self.kind, str(self.path), self.data_type, ",".join(str(d) for d in self.shape)])
 
 
-#: What text models' token tensors are made from (through the model's own tokenizer).
-SAMPLE_TEXT = "The movie was great, and the acting was wonderful!"
-
-
 def make_inputs(models: dict[str, Path], work: Path) -> dict[str, list[Input]]:
     """Inputs derived from each model's plan: an RGB noise PNG at an image input's size (so
     neither side resizes), a .npy of the tensor's own dtype and shape for the rest."""
@@ -218,6 +214,7 @@ def make_inputs(models: dict[str, Path], work: Path) -> dict[str, list[Input]]:
     from PIL import Image
 
     from bindgen.decide.plan import InputRole, build_plan
+    from bindgen.generate.android.project import SAMPLE_TEXT
     from bindgen.generate.kotlin.binding import TENSOR_BUFFER_DTYPES
     from bindgen.host.twin import preprocessed_inputs
     from bindgen.read.tflite.model import DType
@@ -230,7 +227,7 @@ def make_inputs(models: dict[str, Path], work: Path) -> dict[str, list[Input]]:
         plan = build_plan(read_model(path))
         # A text model's tensors are what its own tokenizer makes of a sentence: random ids can
         # index past an embedding (BERT's segment ids take 0 or 1).
-        tokens = preprocessed_inputs(path, [], text=SAMPLE_TEXT) if plan.text is not None else None
+        tokens = preprocessed_inputs(path, [], text=SAMPLE_TEXT) if plan.text is not None else None  # the app's sample
         for position, plan_in in enumerate(plan.inputs):
             target = work / "inputs" / f"{name}-input{plan_in.index}"
             target.parent.mkdir(parents=True, exist_ok=True)
