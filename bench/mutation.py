@@ -11,12 +11,14 @@ written into a throw-away copy of the checkout, never into the work tree. CPU-he
 the lowest priority; one module at a time with ``--module``.
 
     python bench/mutation.py [--module plan|twin|names|codec ...] [--timeout S] [--keep DIR]
+                             [--lines FIRST-LAST] [--tests NODE ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -42,6 +44,29 @@ MODULES: dict[str, tuple[str, list[str]]] = {
                "tests/test_codec_ranges.py", "tests/test_golden.py"]),
 }  # fmt: skip
 
+# Runs inside the tool venv: marks as skipped, before any runs, the mutants inside a type annotation
+# (never evaluated under ``from __future__ import annotations``, so equivalent by construction) and,
+# with ``--lines``, those outside the chosen lines. argv: session, JSON [[start, end], ...] to skip,
+# JSON [first, last] lines to keep or null.
+_FILTER = r"""
+import json, sys
+from cosmic_ray.work_db import WorkDB, use_db
+from cosmic_ray.work_item import WorkResult, WorkerOutcome
+spans = [(tuple(a), tuple(b)) for a, b in json.loads(sys.argv[2])]
+keep = json.loads(sys.argv[3])
+with use_db(sys.argv[1], WorkDB.Mode.open) as db:
+    for item in list(db.pending_work_items):
+        m = item.mutations[0]
+        start = tuple(m.start_pos)
+        if any(a <= start < b for a, b in spans):
+            why = "annotation"
+        elif keep is not None and not keep[0] <= start[0] <= keep[1]:
+            why = "not selected"
+        else:
+            continue
+        db.set_result(item.job_id, WorkResult(output=why, worker_outcome=WorkerOutcome.SKIPPED))
+"""
+
 # Runs inside the tool venv: one line per finished mutant, "outcome<TAB>line<TAB>operator<TAB>diff".
 _REPORT = r"""
 import sys
@@ -51,6 +76,8 @@ with use_db(sys.argv[1], WorkDB.Mode.open) as db:
         m = item.mutations[0]
         diff = " | ".join(l for l in (result.diff or "").splitlines() if l[:1] in "+-" and l[:3] not in ("+++", "---"))
         outcome = result.test_outcome.value if result.test_outcome else result.worker_outcome.value
+        if outcome == "skipped":
+            outcome = "skipped-" + (result.output or "").replace(" ", "-")
         print(f"{outcome}\t{m.start_pos[0]}:{m.start_pos[1]}\t{m.operator_name}\t{diff}")
 """
 
@@ -86,11 +113,13 @@ def copy_checkout(target: Path) -> Path:
     return target
 
 
-def run_module(key: str, copy: Path, timeout: float | None) -> tuple[int, int, list[str]]:
-    """(killed, total, survivor lines) for one module."""
-    source, tests = MODULES[key]
+def run_module(key: str, copy: Path, timeout: float | None, lines: tuple[int, int] | None = None,
+               tests: list[str] | None = None) -> tuple[int, int, int, list[str]]:
+    """(killed, mutants run, mutants skipped as equivalent annotations, survivor lines) for one module."""
+    source, default_tests = MODULES[key]
     env = {**os.environ, "PYTHONPATH": str(copy)}
-    test_command = [str(PROJECT_PYTHON), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    test_command = [str(PROJECT_PYTHON), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                    *(tests or default_tests)]  # fmt: skip
     started = time.monotonic()
     baseline = subprocess.run(test_command, cwd=copy, env=env, capture_output=True, text=True, check=False)
     if baseline.returncode != 0:
@@ -108,27 +137,28 @@ def run_module(key: str, copy: Path, timeout: float | None) -> tuple[int, int, l
         'name = "local"\n'
     )
     session = copy / f"mutation-{key}.sqlite"
+    session.unlink(missing_ok=True)
     cosmic_ray = [str(TOOL_VENV / "bin" / "cosmic-ray")]
     nice = ["nice", "-n", "19"]
     subprocess.run([*cosmic_ray, "init", str(config), str(session)], cwd=copy, env=env, check=True)
+    spans = [[list(a), list(b)] for a, b in annotation_spans(REPO / source)]
+    subprocess.run([str(tool_python()), "-c", _FILTER, str(session), json.dumps(spans),
+                    json.dumps(list(lines) if lines else None)], cwd=copy, env=env, check=True)  # fmt: skip
     subprocess.run([*nice, *cosmic_ray, "exec", str(config), str(session)], cwd=copy, env=env, check=True)
     report = subprocess.run(
         [str(tool_python()), "-c", _REPORT, str(session)], cwd=copy, env=env, check=True,
         capture_output=True, text=True,
     ).stdout.splitlines()  # fmt: skip
     rows = [line.split("\t", 3) for line in report if line]
+    equivalent = sum(1 for outcome, *_ in rows if outcome == "skipped-annotation")
+    ran = [row for row in rows if not row[0].startswith("skipped-")]
     # A mutant that breaks the import or times out is caught too (the tests could not pass).
-    killed = sum(1 for outcome, *_ in rows if outcome != "survived")
-    in_annotations = annotation_spans(REPO / source)
-    survivors = []
-    for outcome, position, operator, diff in rows:
-        if outcome != "survived":
-            continue
-        line, column = (int(v) for v in position.split(":"))
-        note = " [equivalent: inside a type annotation, never evaluated]" if any(
-            start <= (line, column) < end for start, end in in_annotations) else ""
-        survivors.append((line, f"{source}:{line} {operator}: {diff}{note}"))
-    return killed, len(rows), [text for _, text in sorted(survivors)]
+    killed = sum(1 for outcome, *_ in ran if outcome != "survived")
+    survivors = sorted(
+        (int(position.split(":")[0]), f"{source}:{position.split(':')[0]} {operator}: {diff}")
+        for outcome, position, operator, diff in ran if outcome == "survived"
+    )  # fmt: skip
+    return killed, len(ran), equivalent, [text for _, text in survivors]
 
 
 def annotation_spans(path: Path) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -158,25 +188,30 @@ def main() -> int:
     parser.add_argument("--timeout", type=float,
                         help="seconds per mutant's test run (default: 5x the unmutated run, at least 30)")
     parser.add_argument("--keep", type=Path, help="build the copy (and sessions) here and keep it")
+    parser.add_argument("--lines", metavar="FIRST-LAST",
+                        help="only mutants starting on these lines (to iterate on one function; the ratio "
+                             "printed is then of those lines only)")
+    parser.add_argument("--tests", nargs="+", metavar="TEST",
+                        help="pytest node ids to run per mutant instead of the module's own list")
     args = parser.parse_args()
+    lines = tuple(int(v) for v in args.lines.split("-", 1)) if args.lines else None
     tool_python()
     keys = args.module or list(MODULES)
     work = args.keep or Path(tempfile.mkdtemp(prefix="bindgen-mutation-"))
+    shutil.rmtree(work / "checkout", ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     try:
         copy = copy_checkout(work / "checkout")
         results = {}
         for key in keys:
-            killed, total, survivors = run_module(key, copy, args.timeout)
-            results[key] = (killed, total)
-            share = killed / total if total else 0.0
-            equivalent = sum(1 for survivor in survivors if survivor.endswith("never evaluated]"))
-            print(f"mutation: {MODULES[key][0]}: {killed}/{total} killed ({share:.0%}); "
-                  f"{equivalent} survivors inside type annotations (equivalent), so "
-                  f"{killed}/{total - equivalent} ({killed / max(1, total - equivalent):.0%}) of the rest", flush=True)
+            killed, ran, equivalent, survivors = run_module(key, copy, args.timeout, lines, args.tests)  # type: ignore[arg-type]
+            results[key] = (killed, ran)
+            print(f"mutation: {MODULES[key][0]}: {killed}/{ran} killed ({killed / max(1, ran):.0%})"
+                  f"{f' on lines {args.lines}' if lines else ''}; {equivalent} more mutants sit inside "
+                  "type annotations (never evaluated: equivalent, not run)", flush=True)
             for survivor in survivors:
                 print(f"  survived {survivor}", flush=True)
-        print("mutation: " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in results.items()))
+        print("mutation: " + ", ".join(f"{k} {v[0]}/{v[1]} ({v[0] / max(1, v[1]):.0%})" for k, v in results.items()))
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
