@@ -253,7 +253,8 @@ def test_calibration_edge_twin_values() -> None:
 
 def _mismatched(suite: Suite, tmp_path: Path, labels_count: int, calibration_lines: int) -> Path:
     labels = tmp_path / "labels.txt"
-    labels.write_text("".join(f"{s}\n" for s in SHAPES[:labels_count]), encoding="utf-8")
+    names = [*SHAPES, *(f"extra{i}" for i in range(labels_count))][:labels_count]
+    labels.write_text("".join(f"{s}\n" for s in names), encoding="utf-8")
     calibration = tmp_path / "short.csv"
     calibration.write_text("\n".join(CALIBRATION.splitlines()[:calibration_lines]), encoding="utf-8")
     model = tmp_path / "mismatch.tflite"
@@ -264,32 +265,55 @@ def _mismatched(suite: Suite, tmp_path: Path, labels_count: int, calibration_lin
     return model
 
 
-def test_calibration_count_mismatch_is_a_generation_error(suite: Suite, tmp_path: Path) -> None:
-    model = _mismatched(suite, tmp_path, labels_count=5, calibration_lines=3)
+def _refused_everywhere(model: Path, image: Path, tmp_path: Path, *needles: str) -> None:
+    """``kotlin``, ``run`` and ``android-project`` all refuse ``model``: exit 2, one line naming
+    ``needles`` and how to fix it, no traceback, nothing written, the model byte-identical."""
+    before = model.read_bytes()
     for args in (
         ["kotlin", str(model), "-o", str(tmp_path / "out"), "--package", "a.b"],
-        ["run", str(model), str(suite.images["logits"])],
+        ["run", str(model), str(image)],
         ["android-project", str(model), "-o", str(tmp_path / "app"), "--no-gradlew"],
     ):
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 2, result.output
         line = result.output.strip()
         assert "\n" not in line and "Traceback" not in line
-        assert "'short.csv' has 3 lines" in line and "5 classes" in line, line
+        assert all(needle in line for needle in needles), line
+        assert "bindgen annotate --spec" in line, line
     assert not (tmp_path / "out").exists() and not (tmp_path / "app").exists()
+    assert model.read_bytes() == before
 
 
-def test_label_count_mismatch_never_gives_blank_labels(suite: Suite, tmp_path: Path) -> None:
-    """Labels that cannot describe the tensor are not applied (no category labelled ""): the
-    output stays raw and its KDoc names the file and both counts."""
-    model = _mismatched(suite, tmp_path, labels_count=4, calibration_lines=5)
-    result = CliRunner().invoke(app, ["kotlin", str(model), "-o", str(tmp_path / "out"), "--package", "a.b"])
-    assert result.exit_code == 0, result.output
-    source = (tmp_path / "out" / "a" / "b" / "Mismatch.kt").read_text(encoding="utf-8")
-    assert "List<Category>" not in source
-    assert "Not decoded as categories: 'labels.txt' has 4 lines, the tensor has 5" in source
-    outputs = run_model(model, [str(suite.images["logits"])])["outputs"]
-    assert all(not isinstance(v, list) or not v or not isinstance(v[0], dict) for v in outputs.values()), outputs
+def test_calibration_count_mismatch_is_a_generation_error(suite: Suite, tmp_path: Path) -> None:
+    model = _mismatched(suite, tmp_path, labels_count=5, calibration_lines=3)
+    _refused_everywhere(model, suite.images["logits"], tmp_path, "'short.csv' has 3 lines", "5 classes")
+
+
+@pytest.mark.parametrize("labels_count", [4, 6])
+def test_label_count_mismatch_is_a_generation_error(suite: Suite, tmp_path: Path, labels_count: int) -> None:
+    """A label file shorter or longer than the class count is refused at generation time, naming
+    the file and both counts: never a category labelled "" nor a label without a class."""
+    model = _mismatched(suite, tmp_path, labels_count=labels_count, calibration_lines=5)
+    needles = (f"'labels.txt' has {labels_count} lines", "5 classes")
+    _refused_everywhere(model, suite.images["logits"], tmp_path, *needles)
+
+
+def test_segmentation_label_count_mismatch_is_a_generation_error(suite: Suite, tmp_path: Path) -> None:
+    """The official segmenter writer's output (ImageProperties on the mask) with one label short."""
+    from bindgen.read.tflite.reader import read_model
+    from tests.toolchain.models import model_path
+
+    source = model_path("segmenter")
+    (output,) = read_model(source).main.outputs
+    channels = int(output.shape[-1])
+    labels = tmp_path / "labels.txt"
+    labels.write_text("".join(f"class{i}\n" for i in range(channels - 1)), encoding="utf-8")
+    model = tmp_path / "segmenter.tflite"
+    official_write("image_segmenter", source, model, mean=[127.5], std=[127.5], label_files=[str(labels)])
+    picture = tmp_path / "picture.png"
+    Image.new("RGB", (40, 30), COLOUR).save(picture)
+    needles = (f"'labels.txt' has {channels - 1} lines", f"{channels} classes")
+    _refused_everywhere(model, picture, tmp_path, *needles)
 
 
 # ---- detections ---------------------------------------------------------------------------------
@@ -501,14 +525,24 @@ def test_nnapi_is_deprecated_for_java_callers(suite: Suite, tmp_path: Path) -> N
     assert "NNAPI" in done.stderr and "deprecated" in done.stderr, done.stderr
 
 
-def test_labels_that_cannot_fit_leave_the_tensor_raw_and_say_so() -> None:
-    """MediaPipe's hand_landmark models list 2 handedness labels on the 63-value landmark tensor
-    (their output metadata is in another order than their tensors): no categories with "" labels."""
+def test_mediapipe_hand_landmark_metadata_is_refused_and_a_spec_fixes_it(tmp_path: Path) -> None:
+    """MediaPipe's hand_landmark models list their output metadata in another order than their
+    tensors: 2 handedness labels fall on the 63-value landmark tensor. bindgen refuses that with
+    its one-line error; re-annotated from a spec (as the compile corpus holds them) they generate."""
     from bindgen.decide.plan import OutputRole, build_plan
     from bindgen.read.tflite.reader import read_model
+    from tests.toolchain.fixtures import mediapipe_model
     from tests.toolchain.models.thirdparty import mediapipe_models
 
-    plan = build_plan(read_model(mediapipe_models()["hand_landmark/hand_landmark_full"]))
-    first = plan.outputs[0]
-    assert first.role is OutputRole.TENSOR and first.labels is None
-    assert "'handedness.txt' has 2 lines, the tensor has 63 values" in first.description
+    picture = tmp_path / "hand.png"
+    Image.new("RGB", (224, 224), (200, 160, 140)).save(picture)
+    for variant in ("hand_landmark_full", "hand_landmark_lite"):
+        key = f"hand_landmark/{variant}"
+        _refused_everywhere(mediapipe_models()[key], picture, tmp_path, "'handedness.txt' has 2 lines", "63 classes")
+        plan = build_plan(read_model(mediapipe_model(key)))
+        assert [(o.name, o.role, o.labels) for o in plan.outputs] == [
+            ("landmarks", OutputRole.TENSOR, None),
+            ("presence score", OutputRole.TENSOR, None),
+            ("handedness", OutputRole.TENSOR, None),
+            ("world landmarks", OutputRole.TENSOR, None),
+        ]

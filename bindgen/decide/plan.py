@@ -361,7 +361,9 @@ def _check_counts(
     model: Model, what: str, classes: int, labels: Labels | None, calibration: Calibration | None
 ) -> None:
     """Label and calibration files must have one line per class, as the Task Library requires;
-    a short file would otherwise give classes a silent "" label or the default score."""
+    a short file would otherwise give classes a silent "" label or the default score, a long one
+    (MediaPipe's hand_landmark models put 2 handedness labels on the 63-value landmark tensor)
+    names classes the tensor does not have."""
     from bindgen.errors import BindgenError
 
     for name, count in (
@@ -369,7 +371,11 @@ def _check_counts(
         (calibration.file_name if calibration else "", len(calibration.sigmoids) if calibration else None),
     ):
         if count is not None and count != classes:
-            raise BindgenError(f"{what}: {name!r} has {count} lines, the model has {classes} classes", where=model.path)
+            raise BindgenError(
+                f"{what}: {name!r} has {count} lines, the model has {classes} classes",
+                where=model.path,
+                hint="give the file one line per class, or fix the model's metadata with bindgen annotate --spec",
+            )
 
 
 def _threshold(meta: Mapping[str, Any] | None) -> float | None:
@@ -606,6 +612,7 @@ def build_plan(model: Model) -> BindingPlan:
             # MediaPipe's ImageSegmenter reads a one-channel labelled output as a confidence mask
             outputs.append(OutputPlan(i, tensor, name, description, OutputRole.CONFIDENCE_MASK, deq, labels=labels))
         elif mask and labels is not None and (tensor.shape[3] == len(labels.labels) or kind == "ImageProperties"):
+            _check_counts(model, f"segmentation output {name!r}", tensor.shape[3], labels, None)
             outputs.append(
                 OutputPlan(
                     i,
@@ -632,21 +639,6 @@ def build_plan(model: Model) -> BindingPlan:
             outputs.append(
                 OutputPlan(i, tensor, name, description, OutputRole.IMAGE, deq, normalization=normalization)
             )
-        elif (
-            labels is not None
-            and len(tensor.shape) >= 1
-            and math.prod(tensor.shape) == tensor.shape[-1]
-            and len(labels.labels) != tensor.shape[-1]
-        ):
-            # The labels cannot describe this tensor (MediaPipe's hand_landmark models list their
-            # output metadata in another order than their tensors): no categories with "" labels,
-            # the values stay raw and the KDoc says why.
-            note = (
-                f"Not decoded as categories: {labels.file_name!r} has {len(labels.labels)} lines, "
-                f"the tensor has {tensor.shape[-1]} values."
-            )
-            description = f"{description}\n\n{note}" if description else note
-            outputs.append(OutputPlan(i, tensor, name, description, OutputRole.TENSOR, deq))
         elif labels is not None and len(tensor.shape) >= 1 and math.prod(tensor.shape) == tensor.shape[-1]:
             calibration = _calibration(model, meta)
             _check_counts(model, f"output {name!r}", tensor.shape[-1], labels, calibration)

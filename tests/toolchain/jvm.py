@@ -75,8 +75,9 @@ class Case:
     name: str
     kind: str
     labels: tuple[str, ...]
-    #: A MediaPipe 0.10.21 model (``tests.toolchain.models.thirdparty`` key), used as shipped with its own
-    #: metadata, instead of a ``tests.toolchain.models.build`` model annotated here.
+    #: A MediaPipe 0.10.21 model (``tests.toolchain.models.thirdparty`` key), as the compile corpus
+    #: holds it (``fixtures.mediapipe_model``: its own metadata, or re-annotated where bindgen refuses
+    #: that), instead of a ``tests.toolchain.models.build`` model annotated here.
     mediapipe: str = ""
 
 
@@ -135,11 +136,11 @@ def build_models(work: Path, cases: Sequence[Case] = CASES) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for case in cases:
         if case.mediapipe:
-            from tests.toolchain.models.thirdparty import mediapipe_models
+            from tests.toolchain.fixtures import mediapipe_model
 
             model = work / "assets" / f"{case.name}.tflite"
             model.parent.mkdir(exist_ok=True)
-            shutil.copyfile(mediapipe_models()[case.mediapipe], model)
+            shutil.copyfile(mediapipe_model(case.mediapipe), model)
             out[case.name] = model
             continue
         labels = work / f"{case.name}.labels.txt"
