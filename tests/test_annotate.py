@@ -539,6 +539,36 @@ def test_init_prints_an_editable_spec_that_annotates(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_init_on_a_model_with_metadata_seeds_it_and_fixes_mediapipe_hand_landmark(tmp_path: Path) -> None:
+    """MediaPipe's hand_landmark metadata is out of tensor order (bindgen refuses it): ``--init``
+    keeps its model fields and normalization, shows each position's metadata in a comment without
+    carrying it over, and the spec it prints, used as is, annotates a model bindgen generates for."""
+    from bindgen.decide.plan import Normalize, build_plan
+    from bindgen.read.tflite.reader import read_model
+    from tests.toolchain.models.thirdparty import mediapipe_models
+
+    model = mediapipe_models()["hand_landmark/hand_landmark_full"]
+    before = model.read_bytes()
+    init = bindgen("annotate", model, "--init")
+    assert init.returncode == 0, init.stderr
+    text = init.stdout
+    assert 'kind = "generic"' in text and 'name = "HandLandmarkDetector"' in text, text
+    assert "mean = [0.0, 0.0, 0.0]" in text and "std = [255.0, 255.0, 255.0]" in text, text
+    assert '# the metadata at this position has name "handedness", file "handedness.txt"' in text, text
+    spec = tmp_path / "spec.toml"
+    spec.write_text(text, encoding="utf-8")
+    fixed = tmp_path / "fixed.tflite"
+    result = bindgen("annotate", model, "--spec", spec, "-o", fixed)
+    assert result.returncode == 0, result.stderr
+    assert model.read_bytes() == before
+    assert bindgen("kotlin", model, "-o", tmp_path / "refused", "--package", "a.b").returncode == 2
+    kotlin = bindgen("kotlin", fixed, "-o", tmp_path / "kt", "--package", "a.b")
+    assert kotlin.returncode == 0, kotlin.stderr
+    plan = build_plan(read_model(fixed))
+    assert all(o.labels is None for o in plan.outputs)
+    assert Normalize((0.0, 0.0, 0.0), (255.0, 255.0, 255.0)) in plan.inputs[0].steps, plan.inputs[0].steps
+
+
 def test_min_parser_version_follows_the_official_rules() -> None:
     base = {"subgraph_metadata": [{"input_tensor_metadata": [{}]}]}
     assert codec.min_parser_version(base) == "1.0.0"

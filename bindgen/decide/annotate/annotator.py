@@ -504,8 +504,8 @@ def infer_kind(model: Model) -> Kind:
     image = len(inputs) == 1 and image_layout(inputs[0]) is not None
     if image and len(outputs) == 1 and len(outputs[0].shape) == 2 and outputs[0].shape[0] == 1:
         return Kind.IMAGE_CLASSIFIER
-    if image and len(outputs) == 4:
-        return Kind.OBJECT_DETECTOR
+    if image and len(outputs) == 4 and any(len(t.shape) == 3 and t.shape[-1] == 4 for t in outputs):
+        return Kind.OBJECT_DETECTOR  # an SSD head: boxes [1, N, 4] and three partners
     if image and len(outputs) == 1 and len(outputs[0].shape) == 4:
         return Kind.IMAGE_SEGMENTER
     if len(inputs) == 3 and all(t.dtype is DType.INT32 for t in inputs):
@@ -523,41 +523,72 @@ def infer_kind(model: Model) -> Kind:
 
 
 def init_spec(model_path: Path) -> str:
-    """A spec inferred from the model's tensors, for the user to edit."""
+    """A spec inferred from the model's tensors, for the user to edit. Metadata the model already
+    carries seeds the model's fields and the image normalization, and is shown per tensor in
+    comments (not copied: a spec replaces all of it, and metadata out of tensor order, as in
+    MediaPipe's hand_landmark models, must not be carried over)."""
     with ModelFile(model_path) as mf:
         model = describe(mf)
     kind = infer_kind(model)
     v = specfile.toml_value
+    md: dict[str, Any] = model.metadata if isinstance(model.metadata, dict) else {}
+    sub_md: dict[str, Any] = (md.get("subgraph_metadata") or [{}])[0]
+
+    def field_line(key: str, default: str) -> str:
+        value = md.get(key)
+        return f"{key} = {v(str(value))}" if value else f"# {key} = {v(default)}"
+
     lines = [
         f"# bindgen annotation spec for {Path(model_path).name}",
         "# edit, then: bindgen annotate MODEL --spec THIS_FILE -o OUT.tflite",
+    ]
+    if md:
+        lines.append("# the model carries metadata: its values are shown below; the spec replaces all of it")
+    lines += [
         f"# inferred kind from the tensor shapes; one of: {', '.join(k.value for k in Kind)}",
         f"kind = {v(kind.value)}",
-        f"name = {v(Path(model_path).stem)}",
-        '# description = ""',
-        '# version = "1"',
-        '# author = ""',
-        '# license = ""',
+        f"name = {v(str(md.get('name') or Path(model_path).stem))}",
+        field_line("description", ""),
+        field_line("version", "1"),
+        field_line("author", ""),
+        field_line("license", ""),
     ]
-    if kind in (Kind.IMAGE_CLASSIFIER, Kind.OBJECT_DETECTOR, Kind.IMAGE_SEGMENTER):
-        image = model.main.inputs[0]
-        lines += [
+    inputs_md: list[dict[str, Any]] = sub_md.get("input_tensor_metadata") or []
+    outputs_md: list[dict[str, Any]] = sub_md.get("output_tensor_metadata") or []
+    def normalization(i: int) -> list[str]:
+        """mean/std lines for image input ``i``: the model's own NormalizationOptions, else a guess."""
+        mean, std = ([127.5], [127.5]) if model.main.inputs[i].dtype.is_float else ([0.0], [1.0])
+        for unit in (inputs_md[i] if i < len(inputs_md) else {}).get("process_units") or ():
+            if unit.get("options_type") == "NormalizationOptions":
+                mean = list((unit.get("options") or {}).get("mean") or mean)
+                std = list((unit.get("options") or {}).get("std") or std)
+        return [
             "# pixels are normalized as (x - mean) / std before the model sees them",
-            f"mean = {v([127.5] if image.dtype.is_float else [0.0])}",
-            f"std = {v([127.5] if image.dtype.is_float else [1.0])}",
-            '# labels = "labels.txt"   # one label per line',
+            f"mean = {v(mean)}",
+            f"std = {v(std)}",
         ]
+
+    if kind in (Kind.IMAGE_CLASSIFIER, Kind.OBJECT_DETECTOR, Kind.IMAGE_SEGMENTER):
+        lines += [*normalization(0), '# labels = "labels.txt"   # one label per line']
     if kind in (Kind.TEXT_CLASSIFIER, Kind.BERT_CLASSIFIER):
         lines += ['# vocab = "vocab.txt"', '# labels = "labels.txt"']
     if kind is Kind.AUDIO_CLASSIFIER:
         lines += ["sample_rate = 16000", "channels = 1", '# labels = "labels.txt"']
-    for section, tensors in (("input", model.main.inputs), ("output", model.main.outputs)):
-        for t in tensors:
+    sections = (("input", model.main.inputs, inputs_md), ("output", model.main.outputs, outputs_md))
+    for section, tensors, metas in sections:
+        for i, t in enumerate(tensors):
             shape = [d for d in t.shape_signature]
-            lines += [
-                "",
-                f"[[{section}]]",
-                f"tensor = {v(t.name)}   # {t.dtype.numpy_name} {shape}",
-                f"# description = {v('')}",
-            ]
+            lines += ["", f"[[{section}]]", f"tensor = {v(t.name)}   # {t.dtype.numpy_name} {shape}"]
+            meta = metas[i] if i < len(metas) else {}
+            files = [str(f.get("name")) for f in meta.get("associated_files") or () if f.get("name")]
+            if meta.get("name") or files:
+                said = ", ".join(
+                    [*([f"name {v(str(meta['name']))}"] if meta.get("name") else []), *(f"file {v(f)}" for f in files)]
+                )
+                lines.append(f"# the metadata at this position has {said}: check it describes this tensor")
+            lines.append(f"# description = {v(str(meta.get('description') or ''))}")
+            layout = image_layout(t) if section == "input" and kind is Kind.GENERIC else None
+            if layout is not None:
+                space = "GRAYSCALE" if layout[2] == 1 else "RGB"
+                lines += ['content = "image"', f"color_space = {v(space)}", *normalization(i)]
     return "\n".join(lines) + "\n"
