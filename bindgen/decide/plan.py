@@ -374,7 +374,8 @@ def _check_counts(
             raise BindgenError(
                 f"{what}: {name!r} has {count} lines, the model has {classes} classes",
                 where=model.path,
-                hint="give the file one line per class, or fix the model's metadata with bindgen annotate --spec",
+                hint="give the file one line per class, or rewrite the metadata with "
+                "bindgen annotate --spec, starting from what --init prints",
             )
 
 
