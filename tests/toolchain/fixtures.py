@@ -158,21 +158,24 @@ mean = [0.0]
 std = [255.0]
 """
 
-#: MediaPipe's pose landmark model with its raw segmentation logits annotated as a GRAYSCALE image
-#: output (normalization undone as x * 127.5 + 127.5): the one-channel image output case.
-GRAY_IMAGE_SPEC = """
-kind = "generic"
-name = "Pose segmentation"
-description = "Pose landmarks; the segmentation logits read as a gray image."
-
-[[input]]
+#: The first input of the MediaPipe models the specs below re-annotate: RGB, normalized to [0, 1].
+IMAGE_INPUT_0_255 = """[[input]]
 index = 0
 name = "image"
 content = "image"
 color_space = "RGB"
 mean = [0.0]
 std = [255.0]
+"""
 
+#: MediaPipe's pose landmark model with its raw segmentation logits annotated as a GRAYSCALE image
+#: output (normalization undone as x * 127.5 + 127.5): the one-channel image output case.
+GRAY_IMAGE_SPEC = f"""
+kind = "generic"
+name = "Pose segmentation"
+description = "Pose landmarks; the segmentation logits read as a gray image."
+
+{IMAGE_INPUT_0_255}
 [[output]]
 index = 2
 name = "segmentation"
@@ -186,18 +189,11 @@ std = [127.5]
 #: confidence mask, as MediaPipe's ImageSegmenter reads selfie_segmentation's. The selfie models
 #: themselves run only where the XNNPACK delegate claims their custom op: LiteRT (the twin) yes, the
 #: JVM tier's TFLite 2.18 no.
-CONFIDENCE_MASK_SPEC = """
+CONFIDENCE_MASK_SPEC = f"""
 kind = "generic"
 name = "Pose confidence mask"
 
-[[input]]
-index = 0
-name = "image"
-content = "image"
-color_space = "RGB"
-mean = [0.0]
-std = [255.0]
-
+{IMAGE_INPUT_0_255}
 [[output]]
 index = 2
 name = "person_mask"
@@ -209,19 +205,12 @@ labels = "person.txt"
 #: (2 handedness labels fall on the 63-value landmark tensor), which bindgen refuses with a one-line
 #: error (tests/test_wrapper_api.py). The corpus holds them as a user fixes them, re-annotated by
 #: bindgen from this spec: the metadata in tensor order, the model's own normalization.
-HAND_LANDMARK_SPEC = """
+HAND_LANDMARK_SPEC = f"""
 kind = "generic"
 name = "HandLandmarkDetector"
 description = "MediaPipe's hand landmark model, its output metadata in the order of its tensors."
 
-[[input]]
-index = 0
-name = "image"
-content = "image"
-color_space = "RGB"
-mean = [0.0]
-std = [255.0]
-
+{IMAGE_INPUT_0_255}
 [[output]]
 index = 0
 name = "landmarks"
