@@ -1,8 +1,8 @@
 """Wrapper overhead on the JVM: generated ``process(Bitmap)`` vs the same job hand-written (goal ≤ 5%).
 
 Runs the ``make jvm-test`` suite (tests/toolchain/jvm.py) with timing on, plus a heavier real model
-(MediaPipe's hand_landmark_full, 224x224, 5.5 MB, re-annotated as the compile corpus holds it) only here. Per model, the median of N interleaved
-runs of three things, same model and thread count:
+(MediaPipe's hand_landmark_full, 224x224, 5.5 MB, re-annotated as the compile corpus holds it) only
+here. Per model, the median of N interleaved runs of three things, same model and thread count:
 
 * ``process() ms``: the wrapper's ``process(Bitmap)`` and reading every ``Outputs`` property
   (Support Library preprocessing, inference, output decoding);
