@@ -2,15 +2,15 @@
 
 ``decode`` mirrors flatc's text generator (which the displayer uses): fields in declaration
 order, a field printed iff it is present in the vtable, enums by name, unions as
-``<name>_type`` + ``<name>``, floats through flatc's ``FloatToString`` (fixed, 6 digits for
-float, 12 for double, trailing zeros trimmed). ``encode`` builds the flatbuffer from the same
+``<name>_type`` + ``<name>``, floats through flatc's ``FloatToString`` (fixed, 6 digits,
+trailing zeros trimmed; schema 1.5 has no double). ``encode`` builds the flatbuffer from the same
 shape, validating every key against the schema and naming the offending key path.
 """
 
 from __future__ import annotations
 
-import math
 import mmap
+import struct
 from typing import Any
 
 from bindgen.errors import BindgenError
@@ -20,18 +20,14 @@ from bindgen.read.tflite.flatbuf import Buf, Table, read_string
 
 Json = Any
 
-_SIZES = {"b": 1, "B": 1, "?": 1, "h": 2, "H": 2, "i": 4, "I": 4, "q": 8, "Q": 8, "f": 4, "d": 8}
 _ENUM_FMT = "b"  # every metadata enum is declared `: byte`
 
 
-def flatc_float(value: float, digits: int = 6) -> float:
-    """The number flatc's JSON shows for ``value`` (``FloatToString(value, digits)``), parsed."""
-    if math.isnan(value) or math.isinf(value):
-        return value
-    text = f"{value:.{digits}f}"
-    stripped = text.rstrip("0")
-    text = stripped + "0" if stripped.endswith(".") else stripped
-    return float(text)
+def flatc_float(value: float) -> float:
+    """The number flatc's JSON shows for a float ``value`` (``FloatToString(value, 6)``: fixed, six
+    decimals, trailing zeros trimmed), parsed. Trimming changes no parsed number, and ``nan``/``inf``
+    come through ``%f`` as themselves, so six fixed decimals are all it takes."""
+    return float(f"{value:.6f}")
 
 
 # ----------------------------------------------------------------------------------- decoding
@@ -89,14 +85,9 @@ def _decode_table(table: Table, name: str, exact: bool = False) -> dict[str, Jso
     return out
 
 
-def _decode_scalar(value: int | float | bool, fmt: str, exact: bool = False) -> Json:
-    if exact and fmt in ("f", "d"):
-        return float(value)
-    if fmt == "f":
-        return flatc_float(float(value), 6)
-    if fmt == "d":
-        return flatc_float(float(value), 12)
-    return value
+def _decode_scalar(value: int | float, fmt: str, exact: bool = False) -> Json:
+    """An int as stored; a float as the displayer prints it, or as stored with ``exact``."""
+    return flatc_float(value) if fmt == "f" and not exact else value
 
 
 def _decode_vector(table: Table, field: Field, what: str, exact: bool = False) -> list[Json]:
@@ -198,7 +189,7 @@ def _encode_vector(builder: Builder, items: Json, field: Field, where: str, path
         elements = [_encode_table(builder, x, element, where, f"{path}[{i}]") for i, x in enumerate(items)]
         return _finish_offsets(builder, elements)
     numbers = [_expect_number(x, field.type, f"{path}[{i}]", where) for i, x in enumerate(items)]
-    size = _SIZES[field.type]
+    size = struct.calcsize(field.type)
     alignment = 16 if field.type == "B" else size  # CustomMetadata.data is force_align: 16
     builder.StartVector(size, len(numbers), alignment)
     for number in reversed(numbers):
@@ -215,29 +206,12 @@ def _finish_offsets(builder: Builder, offsets: list[int]) -> int:
     return end
 
 
-_PREPEND = {
-    "b": "Int8",
-    "B": "Uint8",
-    "?": "Bool",
-    "h": "Int16",
-    "H": "Uint16",
-    "i": "Int32",
-    "I": "Uint32",
-    "q": "Int64",
-    "Q": "Uint64",
-    "f": "Float32",
-    "d": "Float64",
-}
-_RANGES = {
-    "b": (-(2**7), 2**7 - 1),
-    "B": (0, 2**8 - 1),
-    "h": (-(2**15), 2**15 - 1),
-    "H": (0, 2**16 - 1),
-    "i": (-(2**31), 2**31 - 1),
-    "I": (0, 2**32 - 1),
-    "q": (-(2**63), 2**63 - 1),
-    "Q": (0, 2**64 - 1),
-}
+#: The scalar types of schema 1.5 (metadata_schema.fbs): ``ubyte`` (only as CustomMetadata.data's
+#: elements), ``int`` (ValueRange), ``uint`` (ImageSize, AudioProperties, BoundingBoxProperties.index)
+#: and ``float``; its enums are all ``byte`` and written by ``_enum_code``. No bool, short, long or
+#: double field exists, so they have no rows here.
+_PREPEND = {"B": "Uint8", "i": "Int32", "I": "Uint32", "f": "Float32"}
+_RANGES = {"B": (0, 2**8 - 1), "i": (-(2**31), 2**31 - 1), "I": (0, 2**32 - 1)}
 
 
 def _prepend_scalar(builder: Builder, fmt: str, number: int | float) -> None:
@@ -255,7 +229,7 @@ def _expect_str(value: Json, path: str, where: str) -> str:
 
 
 def _expect_number(value: Json, fmt: str, path: str, where: str) -> int | float:
-    if fmt in ("f", "d"):
+    if fmt == "f":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _key_error(path, f"expected a number, got {value!r}", where)
         return float(value)
