@@ -9,6 +9,7 @@ in ``oracle_run.py``) is an AssertionError, so it can never pass for a refusal.
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 from pathlib import Path
@@ -116,6 +117,20 @@ def official_codegen(model: Path, out_dir: Path, package: str, class_name: str) 
         "official_codegen", model=str(model), out_dir=str(out_dir), package=package, class_name=class_name
     )
     return result
+
+
+def metadata_buffers(buffers: list[bytes]) -> list[dict[str, Any]]:
+    """What the official code makes of each metadata flatbuffer, in one process: ``json`` (flatc's
+    text, as the displayer prints it, parsed; None where flatc refuses the buffer),
+    ``min_parser_version`` (``GetMinimumMetadataParserVersion``) and ``repacked`` (the bytes the
+    official object API writes for the same content)."""
+    answers: list[dict[str, Any]] = _call(
+        "metadata_buffers", buffers=[base64.b64encode(b).decode() for b in buffers]
+    )
+    return [
+        {**a, "json": None if a["json"] is None else json.loads(a["json"]), "repacked": base64.b64decode(a["repacked"])}
+        for a in answers
+    ]
 
 
 def _plain(value: Any) -> Any:

@@ -228,7 +228,37 @@ def official_codegen(model: str, out_dir: str, package: str, class_name: str) ->
     return {"files": sorted(written), "warnings": error}
 
 
+def metadata_buffers(buffers: list[str]) -> Any:
+    """For each metadata flatbuffer (base64): flatc's JSON of it (``convert_to_json``, the text
+    ``MetadataDisplayer`` prints; None where flatc refuses it), the official
+    ``GetMinimumMetadataParserVersion``, and the official object API's re-pack of it
+    (``ModelMetadataT`` unpacked from it and packed again, base64)."""
+    import base64
+
+    import flatbuffers
+    from tensorflow_lite_support.metadata.cc.python import _pywrap_metadata_version
+    from tflite_support import metadata
+    from tflite_support import metadata_schema_py_generated as fb
+
+    answers = []
+    for text in buffers:
+        buffer = base64.b64decode(text)
+        shown = metadata.convert_to_json(buffer)
+        builder = flatbuffers.Builder(0)
+        unpacked = fb.ModelMetadataT.InitFromObj(fb.ModelMetadata.GetRootAsModelMetadata(buffer, 0))
+        builder.Finish(unpacked.Pack(builder), b"M001")
+        answers.append(
+            {
+                "json": shown or None,
+                "min_parser_version": _pywrap_metadata_version.GetMinimumMetadataParserVersion(buffer),
+                "repacked": base64.b64encode(bytes(builder.Output())).decode(),
+            }
+        )
+    return answers
+
+
 OPERATIONS = {
+    "metadata_buffers": metadata_buffers,
     "displayer_json": displayer_json,
     "displayer_associated_files": displayer_associated_files,
     "official_write": official_write,
