@@ -41,7 +41,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "codec": ("bindgen/read/metadata/codec.py",
               ["tests/test_annotate.py::test_encode_decode_round_trip_on_every_real_metadata",
                "tests/test_annotate.py::test_min_parser_version_follows_the_official_rules",
-               "tests/test_codec_ranges.py", "tests/test_golden.py"]),
+               "tests/test_codec_ranges.py", "tests/test_codec_edges.py", "tests/test_golden.py"]),
 }  # fmt: skip
 
 # Runs inside the tool venv: marks as skipped, before any runs, the mutants inside a type annotation

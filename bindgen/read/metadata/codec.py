@@ -51,7 +51,7 @@ def decode(
     return _decode_table(buf.root("metadata root table"), ROOT, exact_floats)
 
 
-def _decode_table(table: Table, name: str, exact: bool = False) -> dict[str, Json]:
+def _decode_table(table: Table, name: str, exact: bool) -> dict[str, Json]:
     out: dict[str, Json] = {}
     for field in TABLES[name]:
         what = f"{name}.{field.name}"
@@ -59,14 +59,14 @@ def _decode_table(table: Table, name: str, exact: bool = False) -> dict[str, Jso
             type_code = table.scalar(field.id - 1, "B", None)
             if type_code is None:
                 continue
-            members = UNIONS[field.type]
+            members = dict(enumerate(UNIONS[field.type], start=1))
             code = int(type_code)
-            out[f"{field.name}_type"] = (
-                members[code - 1] if 0 < code <= len(members) else ("NONE" if code == 0 else code)
-            )
+            # As flatc prints it: 0 is NONE, a code this schema does not know stays a number (a
+            # newer schema's member), and only a known member's table is shown.
+            out[f"{field.name}_type"] = members.get(code, code or "NONE")
             sub = table.table(field.id, what)
-            if sub is not None and 0 < code <= len(members):
-                out[field.name] = _decode_table(sub, members[code - 1], exact)
+            if sub is not None and code in members:
+                out[field.name] = _decode_table(sub, members[code], exact)
             continue
         pos = table.field_pos(field.id)
         if pos is None:
@@ -85,16 +85,16 @@ def _decode_table(table: Table, name: str, exact: bool = False) -> dict[str, Jso
     return out
 
 
-def _decode_scalar(value: int | float, fmt: str, exact: bool = False) -> Json:
+def _decode_scalar(value: int | float, fmt: str, exact: bool) -> Json:
     """An int as stored; a float as the displayer prints it, or as stored with ``exact``."""
     return flatc_float(value) if fmt == "f" and not exact else value
 
 
-def _decode_vector(table: Table, field: Field, what: str, exact: bool = False) -> list[Json]:
+def _decode_vector(table: Table, field: Field, what: str, exact: bool) -> list[Json]:
     if field.type == "string":
         return table.strings(field.id, what) or []
     if field.type.startswith("table:"):
-        element = field.type.split(":", 1)[1]
+        element = field.type.removeprefix("table:")
         return [_decode_table(sub, element, exact) for sub in table.tables(field.id, what) or []]
     values = table.scalars(field.id, field.type, what) or ()
     return [_decode_scalar(value, field.type, exact) for value in values]
@@ -185,7 +185,7 @@ def _encode_vector(builder: Builder, items: Json, field: Field, where: str, path
         elements = [builder.CreateString(_expect_str(x, f"{path}[{i}]", where)) for i, x in enumerate(items)]
         return _finish_offsets(builder, elements)
     if field.type.startswith("table:"):
-        element = field.type.split(":", 1)[1]
+        element = field.type.removeprefix("table:")
         elements = [_encode_table(builder, x, element, where, f"{path}[{i}]") for i, x in enumerate(items)]
         return _finish_offsets(builder, elements)
     numbers = [_expect_number(x, field.type, f"{path}[{i}]", where) for i, x in enumerate(items)]
@@ -254,56 +254,48 @@ def _join(path: str, key: str) -> str:
 
 # ----------------------------------------------------------------------- min_parser_version
 
+#: The schema members newer than 1.0.0 and the version that introduced each, as the official
+#: ``GetMinimumMetadataParserVersion`` (tflite-support 0.4.4) checks them: a field by its presence,
+#: an enum value or a union member by its use.
+_INTRODUCED: dict[tuple[str, ...], tuple[int, int, int]] = {
+    ("AssociatedFile", "type", "VOCABULARY"): (1, 0, 1),
+    ("SubGraphMetadata", "input_process_units"): (1, 1, 0),
+    ("SubGraphMetadata", "output_process_units"): (1, 1, 0),
+    ("ProcessUnit", "options_type", "BertTokenizerOptions"): (1, 1, 0),
+    ("ProcessUnit", "options_type", "SentencePieceTokenizerOptions"): (1, 1, 0),
+    ("SubGraphMetadata", "input_tensor_groups"): (1, 2, 0),
+    ("SubGraphMetadata", "output_tensor_groups"): (1, 2, 0),
+    ("ProcessUnit", "options_type", "RegexTokenizerOptions"): (1, 2, 1),
+    ("Content", "content_properties_type", "AudioProperties"): (1, 3, 0),
+    ("AssociatedFile", "type", "SCANN_INDEX_FILE"): (1, 4, 0),
+    ("AssociatedFile", "version"): (1, 4, 1),
+    ("SubGraphMetadata", "custom_metadata"): (1, 5, 0),
+}
+_FIRST_VERSION = (1, 0, 0)
+
 
 def min_parser_version(metadata: dict[str, Json]) -> str:
-    """The official rule: the newest schema version among the features present."""
-    version = (1, 0, 0)
+    """The official rule: the newest version in ``_INTRODUCED`` among the members present.
 
-    def need(v: tuple[int, int, int]) -> None:
-        nonlocal version
-        version = max(version, v)
+    Like the official code it looks into every table field and table vector, but not into a
+    union's table: a tokenizer's ``vocab_file`` with a ``version`` still needs only the tokenizer's
+    version.
+    """
+    versions = [_FIRST_VERSION]
 
     def walk(node: Json, table: str) -> None:
         if not isinstance(node, dict):
             return
+        for key, value in node.items():
+            versions.append(_INTRODUCED.get((table, key), _FIRST_VERSION))
+            if isinstance(value, str):
+                versions.append(_INTRODUCED.get((table, key, value), _FIRST_VERSION))
         for field in TABLES[table]:
-            if field.name not in node:
-                continue
-            child = node[field.name]
-            if table == "SubGraphMetadata" and field.name in (
-                "input_process_units",
-                "output_process_units",
-            ):
-                need((1, 1, 0))
-            if table == "SubGraphMetadata" and field.name in (
-                "input_tensor_groups",
-                "output_tensor_groups",
-            ):
-                need((1, 2, 0))
-            if table == "SubGraphMetadata" and field.name == "custom_metadata":
-                need((1, 5, 0))
-            if table == "AssociatedFile" and field.name == "version":
-                need((1, 4, 1))
-            if table == "AssociatedFile" and field.name == "type":
-                if child == "VOCABULARY":
-                    need((1, 0, 1))
-                if child == "SCANN_INDEX_FILE":
-                    need((1, 4, 0))
-            if field.kind == "union":
-                member = node.get(f"{field.name}_type")
-                if member in ("BertTokenizerOptions", "SentencePieceTokenizerOptions"):
-                    need((1, 1, 0))
-                if member == "RegexTokenizerOptions":
-                    need((1, 2, 1))
-                if member == "AudioProperties":
-                    need((1, 3, 0))
-                if member in TABLES:
-                    walk(child, member)
-            elif field.kind == "table":
-                walk(child, field.type)
-            elif field.kind == "vector" and field.type.startswith("table:"):
-                for item in child if isinstance(child, list) else []:
-                    walk(item, field.type.split(":", 1)[1])
+            element = field.type.removeprefix("table:")  # a table field's, or a table vector's
+            if element in TABLES:
+                child = node.get(field.name)
+                for item in child if isinstance(child, list) else [child]:
+                    walk(item, element)
 
     walk(metadata, ROOT)
-    return ".".join(map(str, version))
+    return ".".join(map(str, max(versions)))
