@@ -157,7 +157,7 @@ def _encode_table(builder: Builder, value: Json, name: str, where: str, path: st
             offsets[field.name] = _encode_table(builder, value[field.name], field.type, where, key_path)
         elif field.kind == "vector":
             offsets[field.name] = _encode_vector(builder, value[field.name], field, where, key_path)
-    builder.StartObject(max((f.id for f in TABLES[name]), default=-1) + 1)
+    builder.StartObject(len(fields) + len(union_types))  # a union takes two slots: its type, its table
     for field in TABLES[name]:
         key_path = _join(path, field.name)
         if field.name not in value:
