@@ -35,7 +35,8 @@ PROJECT_PYTHON = REPO / ".venv" / "bin" / "python"
 #: module key -> (source file, the tests that cover it: fast ones, run for every mutant; the golden
 #: test renders every golden model's wrapper from its metadata and plan, in 2 s)
 MODULES: dict[str, tuple[str, list[str]]] = {
-    "plan": ("bindgen/decide/plan.py", ["tests/test_plan.py", "tests/test_plan_units.py", "tests/test_golden.py"]),
+    "plan": ("bindgen/decide/plan.py", ["tests/test_plan.py", "tests/test_plan_units.py", "tests/test_plan_edges.py",
+                                        "tests/test_golden.py"]),
     "twin": ("bindgen/host/twin.py", ["tests/test_parity_sensitive.py"]),
     "names": ("bindgen/generate/kotlin/names.py", ["tests/test_kotlin_names.py"]),
     "codec": ("bindgen/read/metadata/codec.py",

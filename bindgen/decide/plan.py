@@ -21,7 +21,10 @@ Metadata is read the way the TFLite Task Library and MediaPipe Tasks read it:
 * audio: ``AudioProperties`` on a float32 input (``AudioClassifier``): :class:`AudioFormat`;
 * detectors: four outputs whose metadata has ``BoundingBoxProperties`` (locations), and the
   classes/scores/count found by the tensor names MediaPipe expects ("location", "category",
-  "score", "number of detections") or, failing that, by the TFLite_Detection_PostProcess order.
+  "score", "number of detections") or, failing that, by the TFLite_Detection_PostProcess order;
+* a tensor with two process units of one kind is refused (``FindFirstProcessUnit``: "expected at
+  most one"); input or output metadata listing another number of tensors than the model has is
+  ignored, as it cannot say which tensor each entry describes.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bindgen.errors import BindgenError
 from bindgen.read.tflite.model import DType, Model, Tensor
 
 __all__ = [
@@ -287,6 +291,20 @@ def _units(meta: Mapping[str, Any] | None, kind: str) -> list[Mapping[str, Any]]
     return [u.get("options") or {} for u in meta.get("process_units") or () if u.get("options_type") == kind]
 
 
+def _unit(meta: Mapping[str, Any] | None, kind: str) -> Mapping[str, Any] | None:
+    """The tensor's one ``kind`` process unit, or None. The Task Library and MediaPipe refuse a
+    tensor with two (``FindFirstProcessUnit``: "expected at most one"), so bindgen does too rather
+    than pick one of them."""
+    units = _units(meta, kind)
+    if len(units) > 1:
+        raise BindgenError(
+            f"tensor {str((meta or {}).get('name', ''))!r} has {len(units)} {kind} process units, "
+            "the Task Library accepts at most one",
+            hint="re-annotate the model with one (bindgen annotate --spec)",
+        )
+    return next(iter(units), None)
+
+
 def _files(meta: Mapping[str, Any] | None, kind: str) -> list[Mapping[str, Any]]:
     if not meta:
         return []
@@ -301,17 +319,9 @@ def _pick_label_file(files: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | 
 
 
 def _read_text(model: Model, name: str) -> str:
-    from bindgen.read.tflite import reader
+    from bindgen.read.tflite.reader import read_associated_file
 
-    data: bytes
-    if hasattr(reader, "read_associated_file"):
-        data = reader.read_associated_file(model, name)
-    else:  # stopgap until the reader can read associated files
-        import zipfile
-
-        with zipfile.ZipFile(model.path) as archive:
-            data = archive.read(name)
-    return data.decode("utf-8", errors="replace")
+    return read_associated_file(model, name).decode("utf-8", errors="replace")
 
 
 def _labels(model: Model, files: Sequence[Mapping[str, Any]]) -> Labels | None:
@@ -325,18 +335,17 @@ def _labels(model: Model, files: Sequence[Mapping[str, Any]]) -> Labels | None:
 def file_lines(text: str) -> list[str]:
     """Lines as the generated Kotlin reads them (``readLines``: ``\n``, ``\r\n``, ``\r`` only,
     unlike ``str.splitlines``), so label indices agree on every platform."""
-    lines = re.split(r"\r\n|\r|\n", text)
-    if lines and lines[-1] == "":
+    lines = re.split(r"\r\n|\r|\n", text)  # never empty: "" splits into [""]
+    if not lines[-1]:
         lines.pop()
     return lines
 
 
 def _calibration(model: Model, meta: Mapping[str, Any] | None) -> Calibration | None:
     files = _files(meta, "TENSOR_AXIS_SCORE_CALIBRATION")
-    options = _units(meta, "ScoreCalibrationOptions")
+    opts = _unit(meta, "ScoreCalibrationOptions") or {}
     if not files:
         return None
-    opts = options[0] if options else {}
     sigmoids: list[Sigmoid | None] = []
     for line in file_lines(_read_text(model, str(files[0].get("name", "")))):
         parts = [p.strip() for p in line.split(",")] if line.strip() else []
@@ -345,10 +354,8 @@ def _calibration(model: Model, meta: Mapping[str, Any] | None) -> Calibration | 
             continue
         values = [float(p) for p in parts]
         if len(values) not in (3, 4) or values[0] < 0:
-            from bindgen.errors import BindgenError
-
             raise BindgenError(f"malformed score calibration line {line!r}", where=model.path)
-        sigmoids.append(Sigmoid(values[0], values[1], values[2], values[3] if len(values) == 4 else None))
+        sigmoids.append(Sigmoid(*values))  # scale, slope, offset[, min_uncalibrated_score]
     return Calibration(
         file_name=str(files[0].get("name", "")),
         transformation=ScoreTransformation(opts.get("score_transformation", "IDENTITY")),
@@ -380,8 +387,8 @@ def _check_counts(
 
 
 def _threshold(meta: Mapping[str, Any] | None) -> float | None:
-    units = _units(meta, "ScoreThresholdingOptions")
-    return float(units[0].get("global_score_threshold", 0.0)) if units else None
+    unit = _unit(meta, "ScoreThresholdingOptions")
+    return float(unit.get("global_score_threshold", 0.0)) if unit is not None else None
 
 
 def _content(meta: Mapping[str, Any] | None) -> tuple[str | None, Mapping[str, Any]]:
@@ -399,9 +406,12 @@ def _value_range(meta: Mapping[str, Any] | None) -> tuple[float, float] | None:
 
 def _per_tensor_quant(tensor: Tensor) -> tuple[float, int] | None:
     q = tensor.quantization
-    if q is None or not q.scale or q.per_axis or q.scale[0] == 0:
+    if q is None or len(q.scale) != 1:  # none, or per axis
         return None
-    return float(q.scale[0]), int(q.zero_point[0] if q.zero_point else 0)
+    (scale,) = q.scale
+    if scale == 0:
+        return None
+    return float(scale), int(q.zero_point[0] if q.zero_point else 0)
 
 
 def _image_layout(tensor: Tensor) -> tuple[int, int, int] | None:
@@ -411,6 +421,26 @@ def _image_layout(tensor: Tensor) -> tuple[int, int, int] | None:
     if len(shape) == 3 and shape[2] in (1, 3):
         return shape[0], shape[1], shape[2]
     return None
+
+
+_COLOR_SPACES = {1: ColorSpace.GRAYSCALE, 3: ColorSpace.RGB}  # by channel count (_image_layout's two)
+
+
+def _normalization(meta: Mapping[str, Any] | None, channels: int, what: str) -> Normalize | None:
+    """An image tensor's NormalizationOptions: one mean and std for every channel or one per
+    channel; a missing mean is 0 and a missing std 1."""
+    unit = _unit(meta, "NormalizationOptions")
+    if unit is None:
+        return None
+    mean = tuple(float(v) for v in unit.get("mean") or (0.0,))
+    std = tuple(float(v) for v in unit.get("std") or (1.0,))
+    if len(mean) not in (1, channels) or len(std) not in (1, channels):
+        raise BindgenError(
+            f"{what}: NormalizationOptions have {len(mean)} mean and {len(std)} std values, "
+            f"the tensor has {channels} channels",
+            hint=f"re-annotate the model with 1 or {channels} values each (bindgen annotate --mean/--std)",
+        )
+    return Normalize(mean, std)
 
 
 def _input_plan(index: int, tensor: Tensor, meta: Mapping[str, Any] | None) -> InputPlan:
@@ -425,22 +455,21 @@ def _input_plan(index: int, tensor: Tensor, meta: Mapping[str, Any] | None) -> I
     if kind != "ImageProperties" or layout is None or tensor.dtype not in _IMAGE_DTYPES:
         return InputPlan(index, tensor, name, description, InputRole.TENSOR, (), value_range=value_range)
     height, width, channels = layout
-    color = ColorSpace.GRAYSCALE if channels == 1 else ColorSpace.RGB
+    color = _COLOR_SPACES[channels]
     steps: list[InputStep] = [Resize(height, width)]
-    norm = _units(meta, "NormalizationOptions")
     quant = _per_tensor_quant(tensor)
     if tensor.dtype is DType.UINT8:
         # raw 0..255 pixels, as the Task Library and MediaPipe feed quantized image models
         steps.append(Cast(DType.UINT8))
     else:
-        if norm:
-            mean = tuple(float(v) for v in norm[0].get("mean") or (0.0,))
-            std = tuple(float(v) for v in norm[0].get("std") or (1.0,))
-            if not (len(mean) in (1, channels) and len(std) in (1, channels)) or any(s == 0 for s in std):
-                from bindgen.errors import BindgenError
-
-                raise BindgenError(f"input {name!r}: NormalizationOptions do not fit {channels} channels")
-            steps.append(Normalize(mean, std))
+        norm = _normalization(meta, channels, f"input {name!r}")
+        if norm is not None:
+            if 0.0 in norm.std:
+                raise BindgenError(
+                    f"input {name!r}: a NormalizationOptions std is 0 (pixels are divided by it)",
+                    hint="re-annotate the model with the std it was trained with (bindgen annotate --std)",
+                )
+            steps.append(norm)
         if tensor.dtype.is_integer and quant is not None:
             steps.append(Quantize(*quant))
         steps.append(Cast(tensor.dtype))
@@ -468,8 +497,9 @@ def _audio_format(props: Mapping[str, Any], tensor: Tensor) -> AudioFormat | Non
 
 
 def _vocab_name(options: Mapping[str, Any]) -> str | None:
-    files = options.get("vocab_file") or ()
-    return str(files[0].get("name")) if files and files[0].get("name") else None
+    """The first vocabulary file's name, the one the Task Library and MediaPipe load."""
+    name = (options.get("vocab_file") or [{}])[0].get("name")
+    return str(name) if name else None
 
 
 def _text_input(sub_md: Mapping[str, Any], in_md: list[Any], inputs: tuple[InputPlan, ...]) -> TextInput | None:
@@ -480,12 +510,13 @@ def _text_input(sub_md: Mapping[str, Any], in_md: list[Any], inputs: tuple[Input
     # The Task Library resizes dynamic BERT inputs to each text's length; the wrapper does not.
     static = not any(i.tensor.is_dynamic for i in inputs)
     units = [u for u in sub_md.get("input_process_units") or () if u.get("options_type") == "BertTokenizerOptions"]
-    if units and len(inputs) == 3 and all(int32_rank2) and static and len({i.tensor.shape[1] for i in inputs}) == 1:
+    bert = bool(units) and len(inputs) == 3 and all(int32_rank2) and static
+    if bert and len(lengths := {i.tensor.shape[1] for i in inputs}) == 1:
         vocab = _vocab_name(units[0].get("options") or {})
-        names = [str((m or {}).get("name", "")) for m in in_md] if len(in_md) == 3 else []
+        names = [str((m or {}).get("name", "")) for m in in_md]  # in_md is [] or one per input
         order = [names.index(n) if n in names else -1 for n in ("ids", "segment_ids", "mask")]
         ids, segment, mask = order if -1 not in order else [0, 1, 2]
-        length = inputs[0].tensor.shape[1]
+        (length,) = lengths
         if vocab and length >= 2:
             return TextInput(Tokenizer.BERT, vocab, length, ids, mask=mask, segment_ids=segment)
     if len(inputs) == 1 and inputs[0].tensor.dtype is DType.INT32 and in_md:
@@ -515,13 +546,18 @@ _DETECTION_NAMES = {
 }
 
 
+#: BoundingBoxProperties.type; UNKNOWN (the schema default, stored only by a writer that forces
+#: defaults) is read as BOUNDARIES, what the Task Library and MediaPipe detectors accept.
+_BOX_TYPES = {"UNKNOWN": BoxType.BOUNDARIES, **{t.value: t for t in BoxType}}
+
+
 def _box(props: Mapping[str, Any]) -> BoundingBox:
     index = tuple(int(i) for i in props.get("index") or (0, 1, 2, 3))
     if sorted(index) != [0, 1, 2, 3]:
         index = (0, 1, 2, 3)
     return BoundingBox(
         index=(index[0], index[1], index[2], index[3]),
-        type=BoxType(props.get("type", "BOUNDARIES") if props.get("type") != "UNKNOWN" else "BOUNDARIES"),
+        type=_BOX_TYPES[props.get("type", "BOUNDARIES")],
         coordinates=BoxCoordinates(props.get("coordinate_type", "RATIO")),
     )
 
@@ -536,9 +572,10 @@ def build_plan(model: Model) -> BindingPlan:
     sub = model.main
     in_md = list(sub_md.get("input_tensor_metadata") or ())
     out_md = list(sub_md.get("output_tensor_metadata") or ())
-    if in_md and len(in_md) != len(sub.inputs):
+    # Metadata for another number of tensors cannot say which tensor it describes: ignored.
+    if len(in_md) != len(sub.inputs):
         in_md = []
-    if out_md and len(out_md) != len(sub.outputs):
+    if len(out_md) != len(sub.outputs):
         out_md = []
 
     def at(items: list[Any], i: int) -> Mapping[str, Any] | None:
@@ -627,16 +664,7 @@ def build_plan(model: Model) -> BindingPlan:
                 )
             )
         elif kind == "ImageProperties" and layout is not None:
-            norm = _units(meta, "NormalizationOptions")
-            normalization = None
-            if norm:
-                mean = tuple(float(v) for v in norm[0].get("mean") or (0.0,))
-                std = tuple(float(v) for v in norm[0].get("std") or (1.0,))
-                if not (len(mean) in (1, layout[2]) and len(std) in (1, layout[2])):
-                    from bindgen.errors import BindgenError
-
-                    raise BindgenError(f"output {name!r}: NormalizationOptions do not fit {layout[2]} channels")
-                normalization = Normalize(mean, std)
+            normalization = _normalization(meta, layout[2], f"output {name!r}")
             outputs.append(
                 OutputPlan(i, tensor, name, description, OutputRole.IMAGE, deq, normalization=normalization)
             )
