@@ -348,6 +348,16 @@ def test_box_index_type_and_coordinates(tmp_path: Path) -> None:
     assert box({"index": [3, 2, 1, 0], "type": "UNKNOWN"}, force_defaults=True).type is BoxType.BOUNDARIES
 
 
+@pytest.mark.parametrize("index", [[0, 1, 2, 2], [0, 1, 3, 3], [0, 1, 2], [0, 1, 2, 3, 4]])
+def test_a_box_index_that_is_no_order_of_the_four_values_is_refused(tmp_path: Path, index: list[int]) -> None:
+    with pytest.raises(BindgenError) as raised:
+        _plan(tmp_path, "detector", _detector(box={"index": index}))
+    assert raised.value.one_line() == (
+        f"the detector's BoundingBoxProperties index {index} is not an order of 0, 1, 2, 3 "
+        "(re-annotate the model with the box's index (bindgen annotate --spec: box_index))"
+    )
+
+
 # -------------------------------------------------------------------------- metadata counts
 
 

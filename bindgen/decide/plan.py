@@ -554,7 +554,12 @@ _BOX_TYPES = {"UNKNOWN": BoxType.BOUNDARIES, **{t.value: t for t in BoxType}}
 def _box(props: Mapping[str, Any]) -> BoundingBox:
     index = tuple(int(i) for i in props.get("index") or (0, 1, 2, 3))
     if sorted(index) != [0, 1, 2, 3]:
-        index = (0, 1, 2, 3)
+        # The Task Library refuses an index without 4 values; 4 values that are not an order of
+        # the box's 4 coordinates would read one coordinate twice.
+        raise BindgenError(
+            f"the detector's BoundingBoxProperties index {list(index)} is not an order of 0, 1, 2, 3",
+            hint="re-annotate the model with the box's index (bindgen annotate --spec: box_index)",
+        )
     return BoundingBox(
         index=(index[0], index[1], index[2], index[3]),
         type=_BOX_TYPES[props.get("type", "BOUNDARIES")],
