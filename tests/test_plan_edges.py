@@ -10,6 +10,7 @@ Written against the survivors of ``bench/mutation.py --module plan``; each test 
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from bindgen.decide.plan import (
     Normalize,
     OutputRole,
     Resize,
+    Sigmoid,
     TextInput,
     Tokenizer,
     build_plan,
@@ -37,6 +39,7 @@ from bindgen.read.metadata import codec
 from bindgen.read.tflite.model import DType, Model
 from bindgen.read.tflite.reader import ModelFile, read_model
 from bindgen.read.tflite.writer import annotate_file
+from tests.toolchain.fixtures import annotated_model, image_to_image_model
 from tests.toolchain.models import model_path
 
 pytestmark = pytest.mark.slow
@@ -140,6 +143,28 @@ def test_one_threshold_unit_is_read_even_at_its_default_zero(tmp_path: Path) -> 
     plan = _plan(tmp_path, "float_classifier", {"output_tensor_metadata": [_classifier_output()]},
                  {"labels.txt": LABELS5})
     assert plan.outputs[0].score_threshold is None
+
+
+def _calibrated(*files: str) -> Json:
+    return _classifier_output(_unit("ScoreCalibrationOptions", score_transformation="LOG", default_score=0.5),
+                              associated_files=[{"name": "labels.txt", "type": "TENSOR_AXIS_LABELS"}]
+                              + [{"name": f, "type": "TENSOR_AXIS_SCORE_CALIBRATION"} for f in files])
+
+
+def test_score_calibration_reads_the_first_calibration_file(tmp_path: Path) -> None:
+    files = {"labels.txt": LABELS5, "a.csv": "1.0,2.0,3.0\n" * 5, "b.csv": "4.0,5.0,6.0,0.5\n" * 5}
+    (out,) = _plan(tmp_path, "float_classifier", {"output_tensor_metadata": [_calibrated("a.csv", "b.csv")]},
+                   files).outputs
+    assert out.calibration is not None and out.calibration.file_name == "a.csv"
+    assert out.calibration.sigmoids == (Sigmoid(1.0, 2.0, 3.0),) * 5 and out.calibration.default_score == 0.5
+
+
+@pytest.mark.parametrize("lines", [4, 6])
+def test_a_calibration_file_with_another_line_count_than_classes_is_refused(tmp_path: Path, lines: int) -> None:
+    files = {"labels.txt": LABELS5, "a.csv": "1.0,2.0,3.0\n" * lines}
+    with pytest.raises(BindgenError) as raised:
+        _plan(tmp_path, "float_classifier", {"output_tensor_metadata": [_calibrated("a.csv")]}, files)
+    assert f"'a.csv' has {lines} lines, the model has 5 classes" in raised.value.one_line()
 
 
 # ------------------------------------------------------------------------------ image inputs
@@ -270,6 +295,17 @@ def test_bert_needs_three_static_int32_inputs_of_one_length_above_1(tmp_path: Pa
     assert build_plan(_reshaped(model, inputs={2: (1, 16)})).text is None  # lengths differ
     assert build_plan(_reshaped(model, inputs={0: (1, 1), 1: (1, 1), 2: (1, 1)})).text is None  # no [CLS] [SEP] room
     assert build_plan(_reshaped(model, inputs={0: (2, 24), 1: (2, 24), 2: (2, 24)})).text is None  # batch 2
+    assert build_plan(_reshaped(model, inputs={0: (1,), 1: (1,), 2: (1,)})).text is None  # rank 1
+    main = model.main  # a fourth int32 input (as BERT exports with position ids have)
+    four = dataclasses.replace(model, subgraphs=(dataclasses.replace(main, inputs=(*main.inputs, main.inputs[0])),))
+    assert build_plan(four).text is None
+
+
+def test_a_sentencepiece_tokenizer_is_not_supported(tmp_path: Path) -> None:
+    sentencepiece = {"input_tensor_metadata": [{"name": n} for n in BERT_NAMES], "input_process_units": [
+        _unit("SentencePieceTokenizerOptions", sentencePiece_model=[{"name": "sp.model"}], vocab_file=VOCAB)]}
+    plan = _plan(tmp_path, "bert_classifier", sentencepiece, BERT_FILES)
+    assert plan.text is None and [i.name for i in plan.inputs] == list(BERT_NAMES)
 
 
 def _regex(*units: Json, names: int = 1) -> Json:
@@ -328,6 +364,13 @@ def test_detector_outputs_are_found_by_name_else_in_postprocess_order(tmp_path: 
     # three of the four names known: TFLite_Detection_PostProcess order, as the Task Library falls back
     (group,) = _plan(tmp_path, "detector", _detector(("location", "score", "category", "n"))).detection_groups
     assert (group.locations, group.classes, group.scores, group.count) == (0, 1, 2, 3)
+    assert group.name == "detection_result"  # no output_tensor_groups: MediaPipe's default name
+
+
+def test_detection_group_name_is_the_first_output_tensor_group(tmp_path: Path) -> None:
+    groups = [{"name": "boxes", "tensor_names": ["location", "category", "score"]}, {"name": "other"}]
+    (group,) = _plan(tmp_path, "detector", {**_detector(), "output_tensor_groups": groups}).detection_groups
+    assert group.name == "boxes"
 
 
 def test_bounding_box_properties_on_a_model_without_four_outputs_make_no_detector(tmp_path: Path) -> None:
@@ -425,8 +468,28 @@ def test_image_output_normalization_per_channel_or_refused(tmp_path: Path) -> No
     )
 
 
-def test_classes_are_the_last_axis_of_a_1_by_1_by_n_output(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shape", [(1, 1, 5), (5,)])
+def test_classes_are_the_last_axis_of_any_output_with_one_non_1_axis(tmp_path: Path, shape: tuple[int, ...]) -> None:
     model = _annotated(tmp_path, "float_classifier", {"output_tensor_metadata": [_classifier_output()]},
                        {"labels.txt": LABELS5})
-    (out,) = build_plan(_reshaped(model, outputs={0: (1, 1, 5)})).outputs
+    (out,) = build_plan(_reshaped(model, outputs={0: shape})).outputs
     assert out.role is OutputRole.CLASSIFICATION and out.class_axis_size == 5
+
+
+def _replayed(model: Model) -> Model:
+    """``model``'s description as replayed from JSON (``inspect --json``): metadata strings that are
+    equal to, not the same objects as, the planner's own literals; the file no longer matches it
+    (another size), so the planner takes the description's metadata."""
+    return dataclasses.replace(model, metadata=json.loads(json.dumps(model.metadata)), file_size=model.file_size + 1)
+
+
+def test_a_replayed_description_plans_like_its_file(tmp_path: Path) -> None:
+    # (floats the displayer prints exactly: calibrated_classifier's default score 0.05 is not a float32)
+    models = [read_model(annotated_model(name)) for name in (
+        "float_classifier", "detector", "segmenter", "nl_classifier", "bert_classifier", "audio_classifier")]
+    models += [read_model(image_to_image_model()),
+               _annotated(tmp_path, "segmenter", *_mask_output(3, "ImageProperties"))]
+    for model in models:
+        replayed = _replayed(model)
+        assert replayed.metadata == model.metadata and replayed.metadata is not model.metadata
+        assert build_plan(replayed) == build_plan(model), model.path

@@ -56,6 +56,7 @@ def test_image_layouts() -> None:
     assert plan._image_layout(_tensor((7, 24, 32))) is None
     assert plan._image_layout(_tensor((1, 24, 32, 2))) is None
     assert plan._image_layout(_tensor((24, 32, 4))) is None
+    assert plan._image_layout(_tensor((1, 2, 3, 4, 5))) is None and plan._image_layout(_tensor((3,))) is None
 
 
 def test_per_tensor_quantization() -> None:
@@ -63,6 +64,9 @@ def test_per_tensor_quantization() -> None:
     assert plan._per_tensor_quant(_tensor((1,), Quantization((0.5,), (), 0))) == (0.5, 0)
     assert plan._per_tensor_quant(_tensor((1,), Quantization((0.5, 0.25), (1, 2), 0))) is None
     assert plan._per_tensor_quant(_tensor((1,), Quantization((0.0,), (0,), 0))) is None
+    assert plan._per_tensor_quant(_tensor((1,), Quantization((), (), 0))) is None
+    # only 0 means "no scale"; a negative one is the model's (x = scale * (q - zero_point) still holds)
+    assert plan._per_tensor_quant(_tensor((1,), Quantization((-0.5,), (2,), 0))) == (-0.5, 2)
 
 
 def test_calibration_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -489,9 +489,9 @@ def _input_plan(index: int, tensor: Tensor, meta: Mapping[str, Any] | None) -> I
 
 
 def _audio_format(props: Mapping[str, Any], tensor: Tensor) -> AudioFormat | None:
-    rate, channels = int(props.get("sample_rate") or 0), int(props.get("channels") or 0)
+    rate, channels = int(props.get("sample_rate") or 0), int(props.get("channels") or 0)  # uint32: >= 0
     samples = math.prod(tensor.shape)
-    if rate <= 0 or channels <= 0 or samples <= 0 or samples % channels:
+    if 0 in (rate, channels, samples) or samples % channels:
         return None  # the Task Library refuses such a model ("Missing audio format metadata")
     return AudioFormat(rate, channels, samples)
 
