@@ -105,32 +105,33 @@ def _classifier_output(*units: Json, **extra: Any) -> Json:
 
 
 @pytest.mark.parametrize(
-    ("base", "subgraph", "kind"),
+    ("base", "subgraph", "kind", "tensor"),
     [
         ("float_classifier", {"input_tensor_metadata": [
             {**_image(), "process_units": [_unit("NormalizationOptions", mean=[127.5], std=[127.5]),
                                            _unit("NormalizationOptions", mean=[0.0], std=[255.0])]}]},
-         "NormalizationOptions"),
+         "NormalizationOptions", "image"),
         ("float_classifier", {"output_tensor_metadata": [_classifier_output(
             _unit("ScoreThresholdingOptions", global_score_threshold=0.5),
-            _unit("ScoreThresholdingOptions", global_score_threshold=0.25))]}, "ScoreThresholdingOptions"),
+            _unit("ScoreThresholdingOptions", global_score_threshold=0.25))]}, "ScoreThresholdingOptions",
+         "probability"),
         ("float_classifier", {"output_tensor_metadata": [_classifier_output(
             _unit("ScoreCalibrationOptions", default_score=0.5),
-            _unit("ScoreCalibrationOptions", default_score=0.25))]}, "ScoreCalibrationOptions"),
+            _unit("ScoreCalibrationOptions", default_score=0.25))]}, "ScoreCalibrationOptions", "probability"),
         ("image_to_image", {"output_tensor_metadata": [
             {**_image("styled"), "process_units": [_unit("NormalizationOptions", mean=[0.0], std=[255.0]),
                                                    _unit("NormalizationOptions", mean=[1.0], std=[2.0])]}]},
-         "NormalizationOptions"),
+         "NormalizationOptions", "styled"),
     ],
     ids=["input-normalization", "threshold", "calibration", "output-normalization"],
 )
 def test_two_process_units_of_one_kind_are_refused_like_the_task_library(
-    tmp_path: Path, base: str, subgraph: Json, kind: str
+    tmp_path: Path, base: str, subgraph: Json, kind: str, tensor: str
 ) -> None:
     with pytest.raises(BindgenError) as raised:
         _plan(tmp_path, base, subgraph, {"labels.txt": LABELS5})
     message = raised.value.one_line()
-    assert f"has 2 {kind} process units, the Task Library accepts at most one" in message
+    assert f"tensor {tensor!r} has 2 {kind} process units, the Task Library accepts at most one" in message
     assert "re-annotate the model with one" in message and "\n" not in message
 
 
@@ -294,6 +295,8 @@ def test_bert_needs_three_static_int32_inputs_of_one_length_above_1(tmp_path: Pa
     assert build_plan(model).text == TextInput(Tokenizer.BERT, "vocab.txt", 24, 0, mask=1, segment_ids=2)
     assert build_plan(_reshaped(model, inputs={2: (1, 16)})).text is None  # lengths differ
     assert build_plan(_reshaped(model, inputs={0: (1, 1), 1: (1, 1), 2: (1, 1)})).text is None  # no [CLS] [SEP] room
+    two = build_plan(_reshaped(model, inputs={0: (1, 2), 1: (1, 2), 2: (1, 2)})).text  # [CLS] [SEP] only
+    assert two is not None and two.max_length == 2
     assert build_plan(_reshaped(model, inputs={0: (2, 24), 1: (2, 24), 2: (2, 24)})).text is None  # batch 2
     assert build_plan(_reshaped(model, inputs={0: (1,), 1: (1,), 2: (1,)})).text is None  # rank 1
     main = model.main  # a fourth int32 input (as BERT exports with position ids have)
