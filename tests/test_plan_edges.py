@@ -374,6 +374,38 @@ def test_detection_group_name_is_the_first_output_tensor_group(tmp_path: Path) -
     groups = [{"name": "boxes", "tensor_names": ["location", "category", "score"]}, {"name": "other"}]
     (group,) = _plan(tmp_path, "detector", {**_detector(), "output_tensor_groups": groups}).detection_groups
     assert group.name == "boxes"
+    unnamed = [{"tensor_names": ["location", "category", "score"]}]
+    (group,) = _plan(tmp_path, "detector", {**_detector(), "output_tensor_groups": unnamed}).detection_groups
+    assert group.name == "detection_result"
+
+
+def test_a_name_given_twice_falls_back_to_the_postprocess_order(tmp_path: Path) -> None:
+    (group,) = _plan(tmp_path, "detector", _detector(("location", "score", "score", "number of detections")),
+                     ).detection_groups
+    assert (group.locations, group.classes, group.scores, group.count) == (0, 1, 2, 3)
+    (group,) = _plan(tmp_path, "detector", _detector(("Location", "SCORES", "Categories", "num_detections")),
+                     ).detection_groups  # MediaPipe's names and their variants, in any case
+    assert (group.locations, group.classes, group.scores, group.count) == (0, 2, 1, 3)
+
+
+def test_detector_labels_calibration_and_threshold_come_from_the_class_and_score_outputs(tmp_path: Path) -> None:
+    subgraph = _detector()
+    category, score = subgraph["output_tensor_metadata"][1:3]
+    category["associated_files"] = [{"name": "classes.txt", "type": "TENSOR_AXIS_LABELS"}]  # no value labels
+    score["associated_files"] = [{"name": "cal.csv", "type": "TENSOR_AXIS_SCORE_CALIBRATION"}]
+    score["process_units"] = [_unit("ScoreThresholdingOptions", global_score_threshold=0.5),
+                              _unit("ScoreCalibrationOptions", default_score=0.25)]
+    files = {"classes.txt": "cat\ndog\nbird\n", "cal.csv": "1.0,1.0,0.0\n\n2.0,1.0,0.0,0.5\n"}
+    (group,) = _plan(tmp_path, "detector", subgraph, files).detection_groups
+    assert group.labels is not None and group.labels.labels == ("cat", "dog", "bird")
+    assert group.calibration is not None and group.calibration.default_score == 0.25
+    assert group.calibration.sigmoids == (Sigmoid(1.0, 1.0, 0.0), None, Sigmoid(2.0, 1.0, 0.0, 0.5))
+    assert group.score_threshold == 0.5
+    category["associated_files"].append({"name": "values.txt", "type": "TENSOR_VALUE_LABELS"})
+    files["values.txt"] = "a\nb\nc\n"
+    (group,) = _plan(tmp_path, "detector", subgraph, files).detection_groups
+    assert group.labels is not None and group.labels.file_name == "values.txt"  # value labels first
+    assert all(o.labels is None and o.calibration is None for o in _plan(tmp_path, "detector", subgraph, files).outputs)
 
 
 def test_bounding_box_properties_on_a_model_without_four_outputs_make_no_detector(tmp_path: Path) -> None:
@@ -477,6 +509,17 @@ def test_classes_are_the_last_axis_of_any_output_with_one_non_1_axis(tmp_path: P
                        {"labels.txt": LABELS5})
     (out,) = build_plan(_reshaped(model, outputs={0: shape})).outputs
     assert out.role is OutputRole.CLASSIFICATION and out.class_axis_size == 5
+
+
+def test_model_level_metadata_strings(tmp_path: Path) -> None:
+    metadata = {"name": "N", "description": "D", "version": "v3", "author": "A", "license": "L",
+                "subgraph_metadata": [{}]}
+    out = tmp_path / "m.tflite"
+    with ModelFile(model_path("multi_io")) as source:
+        annotate_file(source, out, codec.encode(metadata), [])
+    plan = build_plan(read_model(out))
+    assert (plan.model_name, plan.description, plan.version, plan.author, plan.license) == ("N", "D", "v3", "A", "L")
+    assert plan.has_metadata and plan.text is None and plan.detection_groups == ()
 
 
 def _replayed(model: Model) -> Model:
