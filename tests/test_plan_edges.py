@@ -522,6 +522,22 @@ def test_model_level_metadata_strings(tmp_path: Path) -> None:
     assert plan.has_metadata and plan.text is None and plan.detection_groups == ()
 
 
+def test_only_integer_outputs_are_dequantized(tmp_path: Path) -> None:
+    from bindgen.decide.plan import Dequantize
+    from bindgen.read.tflite.model import Quantization
+
+    quantized = read_model(annotated_model("uint8_classifier"))
+    q = quantized.main.outputs[0].quantization
+    assert q is not None
+    assert build_plan(quantized).outputs[0].dequantize == Dequantize(q.scale[0], q.zero_point[0])
+    # a float output carrying quantization parameters (as converters leave on some) is not dequantized
+    model = read_model(annotated_model("float_classifier"))
+    main = model.main
+    scaled = dataclasses.replace(main.outputs[0], quantization=Quantization((0.5,), (3,)))
+    model = dataclasses.replace(model, subgraphs=(dataclasses.replace(main, outputs=(scaled,)),))
+    assert build_plan(model).outputs[0].dequantize is None
+
+
 def _replayed(model: Model) -> Model:
     """``model``'s description as replayed from JSON (``inspect --json``): metadata strings that are
     equal to, not the same objects as, the planner's own literals; the file no longer matches it

@@ -642,7 +642,7 @@ def build_plan(model: Model) -> BindingPlan:
         description = str((meta or {}).get("description") or "")
         quant = _per_tensor_quant(tensor)
         deq = Dequantize(*quant) if quant is not None and tensor.dtype.is_integer else None
-        if i in roles and groups:
+        if groups:  # a detector: its four outputs are the four roles
             outputs.append(
                 OutputPlan(i, tensor, name, description, OutputRole.DETECTION, deq, detection_group=0)
             )
