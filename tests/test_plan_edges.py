@@ -511,6 +511,16 @@ def test_classes_are_the_last_axis_of_any_output_with_one_non_1_axis(tmp_path: P
     assert out.role is OutputRole.CLASSIFICATION and out.class_axis_size == 5
 
 
+def test_a_classifier_with_more_classes_than_small_ints(tmp_path: Path) -> None:
+    # 1001 classes as ImageNet's: counts compared by value, not identity (CPython shares ints up to 256)
+    labels = "".join(f"class_{i}\n" for i in range(1001))
+    model = _annotated(tmp_path, "float_classifier", {"output_tensor_metadata": [_classifier_output()]},
+                       {"labels.txt": labels})
+    (out,) = build_plan(_reshaped(model, outputs={0: (1, 1001)})).outputs
+    assert out.role is OutputRole.CLASSIFICATION and out.class_axis_size == 1001
+    assert out.labels is not None and len(out.labels.labels) == 1001
+
+
 def test_model_level_metadata_strings(tmp_path: Path) -> None:
     metadata = {"name": "N", "description": "D", "version": "v3", "author": "A", "license": "L",
                 "subgraph_metadata": [{}]}
