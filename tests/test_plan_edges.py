@@ -299,6 +299,7 @@ def test_bert_needs_three_static_int32_inputs_of_one_length_above_1(tmp_path: Pa
     assert two is not None and two.max_length == 2
     assert build_plan(_reshaped(model, inputs={0: (2, 24), 1: (2, 24), 2: (2, 24)})).text is None  # batch 2
     assert build_plan(_reshaped(model, inputs={0: (1,), 1: (1,), 2: (1,)})).text is None  # rank 1
+    assert build_plan(_reshaped(model, inputs={0: (0, 24), 1: (0, 24), 2: (0, 24)})).text is None  # batch 0
     main = model.main  # a fourth int32 input (as BERT exports with position ids have)
     four = dataclasses.replace(model, subgraphs=(dataclasses.replace(main, inputs=(*main.inputs, main.inputs[0])),))
     assert build_plan(four).text is None
@@ -519,6 +520,17 @@ def test_a_classifier_with_more_classes_than_small_ints(tmp_path: Path) -> None:
     (out,) = build_plan(_reshaped(model, outputs={0: (1, 1001)})).outputs
     assert out.role is OutputRole.CLASSIFICATION and out.class_axis_size == 1001
     assert out.labels is not None and len(out.labels.labels) == 1001
+
+
+def test_the_first_subgraph_metadata_describes_the_main_subgraph(tmp_path: Path) -> None:
+    # the Task Library and MediaPipe read subgraph_metadata[0] (kDefaultSubgraphIndex)
+    metadata = {"subgraph_metadata": [{"input_tensor_metadata": [_image("first", std=[255.0])]},
+                                      {"input_tensor_metadata": [_image("second", std=[1.0])]}]}
+    out = tmp_path / "m.tflite"
+    with ModelFile(model_path("float_classifier")) as source:
+        annotate_file(source, out, codec.encode(metadata), [])
+    (image,) = build_plan(read_model(out)).inputs
+    assert image.name == "first" and image.steps[1] == Normalize((0.0,), (255.0,))
 
 
 def test_model_level_metadata_strings(tmp_path: Path) -> None:

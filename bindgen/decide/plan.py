@@ -519,10 +519,11 @@ def _text_input(sub_md: Mapping[str, Any], in_md: list[Any], inputs: tuple[Input
         (length,) = lengths
         if vocab and length >= 2:
             return TextInput(Tokenizer.BERT, vocab, length, ids, mask=mask, segment_ids=segment)
-    if len(inputs) == 1 and inputs[0].tensor.dtype is DType.INT32 and in_md:
-        regex = _units(in_md[0], "RegexTokenizerOptions")
-        shape = inputs[0].tensor.shape
-        if regex and len(shape) in (1, 2) and (len(shape) == 1 or shape[0] == 1):
+    if len(inputs) == 1 and in_md:  # NLClassifier: one int32 input, [1, L] or [L]
+        (only,), (meta,) = inputs, in_md
+        regex = _units(meta, "RegexTokenizerOptions")
+        shape = only.tensor.shape
+        if only.tensor.dtype is DType.INT32 and regex and len(shape) in (1, 2) and (len(shape) == 1 or shape[0] == 1):
             vocab = _vocab_name(regex[0])
             pattern = regex[0].get("delim_regex_pattern")
             if vocab and pattern:
