@@ -285,6 +285,11 @@ def test_bert_vocabulary_is_the_first_file_and_required(tmp_path: Path) -> None:
     text = _plan(tmp_path, "bert_classifier", _bert(vocab=two), BERT_FILES).text
     assert text is not None and text.vocab_file == "vocab.txt"
     assert _plan(tmp_path, "bert_classifier", _bert(vocab=None)).text is None
+    # two tokenizer units: the first, the one the Task Library reads (input process unit 0)
+    subgraph = _bert(vocab=VOCAB)
+    subgraph["input_process_units"].append(_unit("BertTokenizerOptions", vocab_file=two[1:]))
+    text = _plan(tmp_path, "bert_classifier", subgraph, BERT_FILES).text
+    assert text is not None and text.vocab_file == "vocab.txt"
     assert _plan(tmp_path, "bert_classifier", _bert(vocab=[{"type": "VOCABULARY"}])).text is None
 
 
@@ -300,6 +305,7 @@ def test_bert_needs_three_static_int32_inputs_of_one_length_above_1(tmp_path: Pa
     assert build_plan(_reshaped(model, inputs={0: (2, 24), 1: (2, 24), 2: (2, 24)})).text is None  # batch 2
     assert build_plan(_reshaped(model, inputs={0: (1,), 1: (1,), 2: (1,)})).text is None  # rank 1
     assert build_plan(_reshaped(model, inputs={0: (0, 24), 1: (0, 24), 2: (0, 24)})).text is None  # batch 0
+    assert build_plan(_reshaped(model, inputs={0: (1, 24, 1), 1: (1, 24, 1), 2: (1, 24, 1)})).text is None  # rank 3
     main = model.main  # a fourth int32 input (as BERT exports with position ids have)
     four = dataclasses.replace(model, subgraphs=(dataclasses.replace(main, inputs=(*main.inputs, main.inputs[0])),))
     assert build_plan(four).text is None
@@ -330,6 +336,8 @@ def test_regex_tokenizer_on_the_one_int32_input(tmp_path: Path) -> None:
                                                                                pattern="[ ]")
     assert build_plan(_reshaped(model, inputs={0: (2, 32)})).text is None  # batch 2
     assert build_plan(_reshaped(model, inputs={0: (1, 1, 32)})).text is None  # rank 3
+    assert build_plan(_reshaped(model, inputs={0: (0, 32)})).text is None  # batch 0
+    assert build_plan(_reshaped(model, inputs={0: ()})).text is None  # a scalar
 
 
 def test_regex_tokenizer_needs_a_vocabulary_a_pattern_and_one_int32_input(tmp_path: Path) -> None:
@@ -479,6 +487,13 @@ def test_a_labelled_four_channel_output_is_a_mask_when_the_labels_or_content_say
     assert out.role is role
     if role is OutputRole.SEGMENTATION:
         assert out.class_axis_size == 4 and out.labels is not None and len(out.labels.labels) == labels
+
+
+def test_a_mask_with_more_classes_than_small_ints(tmp_path: Path) -> None:
+    # channels and labels compared by value, not identity (CPython shares ints up to 256)
+    model = _annotated(tmp_path, "segmenter", *_mask_output(300, None))
+    (out,) = build_plan(_reshaped(model, outputs={0: (1, 8, 8, 300)})).outputs
+    assert out.role is OutputRole.SEGMENTATION and out.class_axis_size == 300
 
 
 def test_segmentation_needs_rank_4_and_batch_1(tmp_path: Path) -> None:

@@ -523,7 +523,7 @@ def _text_input(sub_md: Mapping[str, Any], in_md: list[Any], inputs: tuple[Input
         (only,), (meta,) = inputs, in_md
         regex = _units(meta, "RegexTokenizerOptions")
         shape = only.tensor.shape
-        if only.tensor.dtype is DType.INT32 and regex and len(shape) in (1, 2) and (len(shape) == 1 or shape[0] == 1):
+        if only.tensor.dtype is DType.INT32 and regex and len(shape) in (1, 2) and shape[:-1] in ((), (1,)):
             vocab = _vocab_name(regex[0])
             pattern = regex[0].get("delim_regex_pattern")
             if vocab and pattern:
