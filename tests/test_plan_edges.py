@@ -215,6 +215,16 @@ def test_image_properties_on_a_tensor_that_is_no_image_stay_a_tensor(tmp_path: P
     assert build_plan(int16).inputs[0].role is InputRole.TENSOR  # int16 is no image type
 
 
+def test_a_float_image_input_with_quantization_parameters_is_not_quantized(tmp_path: Path) -> None:
+    from bindgen.read.tflite.model import Quantization
+
+    model = _annotated(tmp_path, "float_classifier", {"input_tensor_metadata": [_image(std=[255.0])]})
+    main = model.main
+    scaled = dataclasses.replace(main.inputs[0], quantization=Quantization((0.5,), (3,)))
+    model = dataclasses.replace(model, subgraphs=(dataclasses.replace(main, inputs=(scaled,)),))
+    assert build_plan(model).inputs[0].steps == (Resize(96, 96), Normalize((0.0,), (255.0,)), Cast(DType.FLOAT32))
+
+
 def test_one_channel_image_input_is_grayscale(tmp_path: Path) -> None:
     model = _reshaped(_annotated(tmp_path, "float_classifier", {"input_tensor_metadata": [_image(std=[255.0])]}),
                       inputs={0: (1, 28, 28, 1)})
@@ -285,6 +295,11 @@ def test_bert_vocabulary_is_the_first_file_and_required(tmp_path: Path) -> None:
     text = _plan(tmp_path, "bert_classifier", _bert(vocab=two), BERT_FILES).text
     assert text is not None and text.vocab_file == "vocab.txt"
     assert _plan(tmp_path, "bert_classifier", _bert(vocab=None)).text is None
+    # a process unit without options (no options_type) is no tokenizer
+    subgraph = _bert(vocab=VOCAB)
+    subgraph["input_process_units"].append({})
+    text = _plan(tmp_path, "bert_classifier", subgraph, BERT_FILES).text
+    assert text is not None and text.vocab_file == "vocab.txt"
     # two tokenizer units: the first, the one the Task Library reads (input process unit 0)
     subgraph = _bert(vocab=VOCAB)
     subgraph["input_process_units"].append(_unit("BertTokenizerOptions", vocab_file=two[1:]))
@@ -420,6 +435,8 @@ def test_detector_labels_calibration_and_threshold_come_from_the_class_and_score
 def test_bounding_box_properties_on_a_model_without_four_outputs_make_no_detector(tmp_path: Path) -> None:
     plan = _plan(tmp_path, "dtypes", _detector(("location", "category", "score", "number of detections", "x")))
     assert plan.detection_groups == () and OutputRole.DETECTION not in {o.role for o in plan.outputs}
+    plan = _plan(tmp_path, "multi_io", _detector(("location", "score")))
+    assert plan.detection_groups == () and OutputRole.DETECTION not in {o.role for o in plan.outputs}
 
 
 def test_box_index_type_and_coordinates(tmp_path: Path) -> None:
@@ -500,6 +517,8 @@ def test_segmentation_needs_rank_4_and_batch_1(tmp_path: Path) -> None:
     model = _annotated(tmp_path, "segmenter", *_mask_output(4, None))
     assert build_plan(_reshaped(model, outputs={0: (2, 64, 64, 4)})).outputs[0].role is OutputRole.TENSOR
     assert build_plan(_reshaped(model, outputs={0: (1, 1, 64, 64, 4)})).outputs[0].role is OutputRole.TENSOR
+    assert build_plan(_reshaped(model, outputs={0: (1, 64, 64, 4, 1)})).outputs[0].role is OutputRole.TENSOR
+    assert build_plan(_reshaped(model, outputs={0: (0, 64, 64, 4)})).outputs[0].role is OutputRole.TENSOR  # empty
     one_label = _annotated(tmp_path, "segmenter", *_mask_output(1, None))
     confidence = build_plan(_reshaped(one_label, outputs={0: (1, 64, 64, 1)})).outputs[0]
     assert confidence.role is OutputRole.CONFIDENCE_MASK and confidence.labels is not None
@@ -525,6 +544,26 @@ def test_classes_are_the_last_axis_of_any_output_with_one_non_1_axis(tmp_path: P
                        {"labels.txt": LABELS5})
     (out,) = build_plan(_reshaped(model, outputs={0: shape})).outputs
     assert out.role is OutputRole.CLASSIFICATION and out.class_axis_size == 5
+
+
+@pytest.mark.parametrize("shape", [(), (0, 5)])
+def test_a_scalar_or_empty_labelled_output_is_no_classifier(tmp_path: Path, shape: tuple[int, ...]) -> None:
+    model = _annotated(tmp_path, "float_classifier", {"output_tensor_metadata": [_classifier_output()]},
+                       {"labels.txt": LABELS5})
+    (out,) = build_plan(_reshaped(model, outputs={0: shape})).outputs
+    assert out.role is OutputRole.TENSOR and out.labels is None
+
+
+def test_metadata_for_hundreds_of_tensors(tmp_path: Path) -> None:
+    # tensor counts compared by value, not identity (CPython shares ints only up to 256)
+    entries = [{"name": f"in_{i}"} for i in range(300)]
+    model = _annotated(tmp_path, "multi_io", {"input_tensor_metadata": entries,
+                                              "output_tensor_metadata": [{"name": f"out_{i}"} for i in range(300)]})
+    main = model.main
+    main = dataclasses.replace(main, inputs=main.inputs[1:] * 300, outputs=main.outputs[:1] * 300)
+    plan = build_plan(dataclasses.replace(model, subgraphs=(main,)))
+    assert [i.name for i in plan.inputs] == [f"in_{i}" for i in range(300)]
+    assert [o.name for o in plan.outputs] == [f"out_{i}" for i in range(300)]
 
 
 def test_a_classifier_with_more_classes_than_small_ints(tmp_path: Path) -> None:

@@ -59,6 +59,8 @@ def test_image_layouts() -> None:
     assert plan._image_layout(_tensor((1, 2, 3, 4, 5))) is None and plan._image_layout(_tensor((3,))) is None
     assert plan._image_layout(_tensor((1, 2, 3, 3, 5))) is None
     assert plan._image_layout(_tensor((1, 2, 3, 1))) == (2, 3, 1)
+    assert plan._image_layout(_tensor((24, 32, 1))) == (24, 32, 1) and plan._image_layout(_tensor((24, 32, 2))) is None
+    assert plan._image_layout(_tensor((24, 32, 0))) is None
 
 
 def test_per_tensor_quantization() -> None:
