@@ -491,15 +491,21 @@ def _mask_output(labels: int, content: str | None) -> tuple[Json, dict[str, str]
 @pytest.mark.parametrize(("labels", "content", "role"), [
     (4, None, OutputRole.SEGMENTATION),  # one label per channel
     (4, "FeatureProperties", OutputRole.SEGMENTATION),
-    (3, "ImageProperties", OutputRole.SEGMENTATION),  # the official segmenter writer's content: a mask
-    (5, "ImageProperties", OutputRole.SEGMENTATION),
+    (4, "ImageProperties", OutputRole.SEGMENTATION),  # the official segmenter writer's content: a mask
+    (3, "ImageProperties", None),  # a mask whose label file does not fit its channels: refused
+    (5, "ImageProperties", None),
     (3, None, OutputRole.TENSOR),  # labels that fit no channel count, and no image content
     (5, None, OutputRole.TENSOR),
     (5, "FeatureProperties", OutputRole.TENSOR),
 ])
 def test_a_labelled_four_channel_output_is_a_mask_when_the_labels_or_content_say_so(
-    tmp_path: Path, labels: int, content: str | None, role: OutputRole
+    tmp_path: Path, labels: int, content: str | None, role: OutputRole | None
 ) -> None:
+    if role is None:
+        expected = f"segmentation output .*'labels.txt' has {labels} lines, the model has 4 classes"
+        with pytest.raises(BindgenError, match=expected):
+            _plan(tmp_path, "segmenter", *_mask_output(labels, content))
+        return
     (out,) = _plan(tmp_path, "segmenter", *_mask_output(labels, content)).outputs
     assert out.role is role
     if role is OutputRole.SEGMENTATION:
@@ -626,7 +632,7 @@ def test_a_replayed_description_plans_like_its_file(tmp_path: Path) -> None:
     models = [read_model(annotated_model(name)) for name in (
         "float_classifier", "detector", "segmenter", "nl_classifier", "bert_classifier", "audio_classifier")]
     models += [read_model(image_to_image_model()),
-               _annotated(tmp_path, "segmenter", *_mask_output(3, "ImageProperties"))]
+               _annotated(tmp_path, "segmenter", *_mask_output(4, "ImageProperties"))]
     for model in models:
         replayed = _replayed(model)
         assert replayed.metadata == model.metadata and replayed.metadata is not model.metadata
