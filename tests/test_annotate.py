@@ -463,6 +463,9 @@ def test_spec_errors_name_the_key(tmp_path: Path) -> None:
         ),
         ('kind = "image-classifier"\nmean = [1, 2]\nstd = [1, 2]\n', "one per channel"),
         ("this is = not toml = at all\n", "invalid TOML"),
+        # what the planner refuses is refused here too: an order that reads a box coordinate twice
+        ('[[output]]\nindex = 0\ncontent = "bounding-boxes"\nbox_index = [0, 0, 1, 2]\n', "output[0].box_index"),
+        ('[[output]]\nindex = 0\ncontent = "bounding-boxes"\nbox_index = [0, 1, 2]\n', "an order of 0, 1, 2, 3"),
     ]
     for text, fragment in cases:
         spec.write_text(text)

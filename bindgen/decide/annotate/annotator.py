@@ -342,7 +342,11 @@ def _apply_tensor(
         if spec_key in table:
             props[meta_key] = _text(table[spec_key], f"{key}.{spec_key}", where)
     if "box_index" in table:
-        props["index"] = table["box_index"]
+        order = table["box_index"]
+        if not (isinstance(order, list) and sorted(order) == [0, 1, 2, 3]):
+            # what the planner (and the Task Library) refuse: never write a model kotlin cannot read
+            raise BindgenError(f"{key}.box_index: expected an order of 0, 1, 2, 3, e.g. [1, 0, 3, 2]", where=where)
+        props["index"] = order
     for spec_key in ("sample_rate", "channels"):
         if spec_key in table:
             props[spec_key] = table[spec_key]
