@@ -94,7 +94,10 @@ def test_calibration_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
             plan._calibration(model, meta)  # type: ignore[arg-type]
     text = "0,1,1"
     assert plan._calibration(model, meta).sigmoids == (plan.Sigmoid(0.0, 1.0, 1.0, None),)  # type: ignore[arg-type, union-attr]
-    meta["process_units"] = []
+    meta["process_units"] = [{"options_type": "ScoreCalibrationOptions"}]  # the unit, with default options
     calibration = plan._calibration(model, meta)  # type: ignore[arg-type]
     assert calibration is not None and calibration.transformation is plan.ScoreTransformation.IDENTITY
     assert calibration.default_score == 0.0
+    # without the unit the file is not applied, as the Task Library and MediaPipe read it
+    meta["process_units"] = []
+    assert plan._calibration(model, meta) is None  # type: ignore[arg-type]

@@ -343,8 +343,10 @@ def file_lines(text: str) -> list[str]:
 
 def _calibration(model: Model, meta: Mapping[str, Any] | None) -> Calibration | None:
     files = _files(meta, "TENSOR_AXIS_SCORE_CALIBRATION")
-    opts = _unit(meta, "ScoreCalibrationOptions") or {}
-    if not files:
+    opts = _unit(meta, "ScoreCalibrationOptions")
+    if opts is None or not files:
+        # The Task Library and MediaPipe calibrate only when the tensor has a ScoreCalibrationOptions
+        # unit (FindFirstProcessUnit); a calibration file without one is not applied.
         return None
     sigmoids: list[Sigmoid | None] = []
     for line in file_lines(_read_text(model, str(files[0].get("name", "")))):
