@@ -637,3 +637,14 @@ def test_a_replayed_description_plans_like_its_file(tmp_path: Path) -> None:
         replayed = _replayed(model)
         assert replayed.metadata == model.metadata and replayed.metadata is not model.metadata
         assert build_plan(replayed) == build_plan(model), model.path
+
+
+def test_a_labelled_1x1x1xn_output_is_a_classifier_not_a_mask() -> None:
+    """Old MobileNet exports give [1, 1, 1, 1001]; the Task Library's ImageClassifier reads that
+    shape as classes, so a 1x1 "mask" would be the wrong API."""
+    model = read_model(annotated_model("float_classifier"))
+    classes = model.main.outputs[0].shape[-1]
+    (out,) = build_plan(_reshaped(model, outputs={0: (1, 1, 1, classes)})).outputs
+    assert out.role is OutputRole.CLASSIFICATION and out.class_axis_size == classes
+    (wide,) = build_plan(_reshaped(model, outputs={0: (1, 1, 2, classes)})).outputs
+    assert wide.role is OutputRole.SEGMENTATION

@@ -41,7 +41,7 @@ def _run(*args: str) -> dict[str, Any]:
     return value
 
 
-@pytest.mark.parametrize("name", ["float_classifier", "uint8_classifier"])
+@pytest.mark.parametrize("name", ["float_classifier", "uint8_classifier", "conv_head_classifier"])
 def test_classifier_matches_task_library_and_mediapipe(name: str, tmp_path: Path) -> None:
     model = annotated_model(name)
     image = _image(tmp_path, 96)

@@ -653,7 +653,9 @@ def build_plan(model: Model) -> BindingPlan:
         kind, _ = _content(meta)
         labels = _labels(model, _files(meta, "TENSOR_AXIS_LABELS"))
         layout = _image_layout(tensor)
-        mask = len(tensor.shape) == 4 and tensor.shape[0] == 1 and labels is not None
+        # a [1, H, W, C] output with labels is a mask, but a [1, 1, 1, N] one is a classifier's (old
+        # MobileNet exports), as the Task Library's ImageClassifier reads it
+        mask = len(tensor.shape) == 4 and tensor.shape[0] == 1 and labels is not None and tensor.shape[1:3] != (1, 1)
         if mask and tensor.shape[3] == 1:
             # MediaPipe's ImageSegmenter reads a one-channel labelled output as a confidence mask
             outputs.append(OutputPlan(i, tensor, name, description, OutputRole.CONFIDENCE_MASK, deq, labels=labels))

@@ -21,6 +21,7 @@ CACHE = Path.home() / ".cache" / "bindgen" / "annotated-kotlin"
 #: name → (base model, writer kind); models without a writer stay unannotated.
 ANNOTATED = {
     "float_classifier": ("float_classifier", "image_classifier"),
+    "conv_head_classifier": ("conv_head_classifier", "image_classifier"),
     "uint8_classifier": ("uint8_classifier", "image_classifier"),
     "int8_io_classifier": ("int8_io_classifier", "image_classifier"),
     "detector": ("detector", "object_detector"),

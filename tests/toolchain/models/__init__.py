@@ -27,6 +27,7 @@ CACHE_ROOT = Path(os.environ.get("BINDGEN_CACHE", Path.home() / ".cache" / "bind
 
 NAMES = (
     "float_classifier",
+    "conv_head_classifier",
     "uint8_classifier",
     "int8_classifier",
     "int8_io_classifier",

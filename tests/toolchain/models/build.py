@@ -115,6 +115,18 @@ def build_float_classifier() -> tuple[bytes, dict[str, Any]]:
     return _convert(converter), {"kind": "image_classifier", "labels": 5}
 
 
+def build_conv_head_classifier() -> tuple[bytes, dict[str, Any]]:
+    """The float classifier with its scores as [1, 1, 1, 5], as old MobileNet exports (a 1x1 conv
+    head) give them: the Task Library's ImageClassifier reads that shape as classes."""
+    model = _classifier_model()
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 96, 96, 3], tf.float32, name="image")])
+    def serve(image: Any) -> Any:
+        return {"probabilities": tf.reshape(model(image), [1, 1, 1, 5])}
+
+    return _convert(_from_function(serve, model)), {"kind": "image_classifier", "labels": 5}
+
+
 def build_uint8_classifier() -> tuple[bytes, dict[str, Any]]:
     return _quantized(tf.uint8), {"kind": "image_classifier", "labels": 5}
 
@@ -421,6 +433,7 @@ def build_large(out_path: Path | str, megabytes: int) -> Path:
 
 BUILDERS: dict[str, Callable[[], tuple[Any, ...]]] = {
     "float_classifier": build_float_classifier,
+    "conv_head_classifier": build_conv_head_classifier,
     "uint8_classifier": build_uint8_classifier,
     "int8_classifier": build_int8_classifier,
     "int8_io_classifier": build_int8_io_classifier,
