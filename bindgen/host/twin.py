@@ -37,11 +37,6 @@ from bindgen.read.tflite.reader import read_model
 
 __all__ = ["calibrate", "dequantized", "image_values", "preprocessed_inputs", "run_model", "run_raw"]
 
-_INT_RANGES = {
-    DType.UINT8: (0, 255), DType.INT8: (-128, 127), DType.INT16: (-32768, 32767),
-    DType.INT32: (-(2**31), 2**31 - 1), DType.INT64: (-(2**63), 2**63 - 1),
-}  # fmt: skip
-
 
 def _imports() -> tuple[Any, Any, Any]:
     try:
@@ -56,10 +51,10 @@ def _imports() -> tuple[Any, Any, Any]:
 
 
 def _cast(np: Any, values: Any, dtype: DType) -> Any:
-    """Like BindgenSupport.fromFloats: integers are rounded half up and clamped."""
-    if dtype in _INT_RANGES:
-        lo, hi = _INT_RANGES[dtype]
-        return np.clip(np.floor(values.astype(np.float64) + 0.5), lo, hi).astype(dtype.numpy_name)
+    """Like BindgenSupport.fromFloats: integers are rounded half up and clamped to the type's range."""
+    if dtype.is_integer:
+        limits = np.iinfo(dtype.numpy_name)
+        return np.clip(np.floor(values.astype(np.float64) + 0.5), limits.min, limits.max).astype(dtype.numpy_name)
     if dtype is DType.BOOL:
         return values != 0
     return values.astype(dtype.numpy_name)
