@@ -165,8 +165,10 @@ def _f32(value: float) -> float:
 def calibrate(calibration: Calibration, index: int, score: float) -> float:
     """The Task Library's score calibration of class ``index`` (BindgenSupport.Calibration).
 
-    Clamped logs (LOG, INVERSE_LOGISTIC) keep a score <= 0 or >= 1 finite, and the result is
-    clamped to ``[0, scale]``, so no class is silently dropped by a NaN.
+    Clamped logs (LOG, INVERSE_LOGISTIC) keep a score <= 0 or >= 1 finite, so no class is
+    silently dropped by a NaN. The result is never negative (a negative scale gives 0); it never
+    exceeds ``scale`` either, by arithmetic: ``scale`` is divided by ``1 + exp(-x) >= 1``, or
+    multiplied by ``exp(x) / (1 + exp(x)) < 1``.
     """
     sigmoid = calibration.sigmoids[index] if 0 <= index < len(calibration.sigmoids) else None
     if sigmoid is None:
@@ -185,7 +187,7 @@ def calibrate(calibration: Calibration, index: int, score: float) -> float:
     else:
         e = math.exp(x)
         value = sigmoid.scale * e / (1 + e)
-    return min(max(value, 0.0), max(sigmoid.scale, 0.0))
+    return max(value, 0.0)
 
 
 def _floats(np: Any, raw: Any, deq: Dequantize | None) -> Any:
