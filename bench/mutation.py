@@ -37,7 +37,7 @@ PROJECT_PYTHON = REPO / ".venv" / "bin" / "python"
 MODULES: dict[str, tuple[str, list[str]]] = {
     "plan": ("bindgen/decide/plan.py", ["tests/test_plan.py", "tests/test_plan_units.py", "tests/test_plan_edges.py",
                                         "tests/test_golden.py"]),
-    "twin": ("bindgen/host/twin.py", ["tests/test_parity_sensitive.py"]),
+    "twin": ("bindgen/host/twin.py", ["tests/test_twin_units.py"]),
     "names": ("bindgen/generate/kotlin/names.py", ["tests/test_kotlin_names.py"]),
     "codec": ("bindgen/read/metadata/codec.py",
               ["tests/test_annotate.py::test_encode_decode_round_trip_on_every_real_metadata",
