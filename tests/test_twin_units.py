@@ -39,6 +39,7 @@ from bindgen.decide.plan import (
     Labels,
     Normalize,
     OutputPlan,
+    OutputRole,
     Resize,
     ScoreTransformation,
     Sigmoid,
@@ -47,7 +48,7 @@ from bindgen.decide.plan import (
 from bindgen.errors import EXIT_BAD_INPUT, EXIT_FAILED, BindgenError
 from bindgen.host import twin
 from bindgen.host.text import encode
-from bindgen.read.tflite.model import DType
+from bindgen.read.tflite.model import DType, Quantization
 from bindgen.read.tflite.reader import read_associated_file, read_model
 from tests.toolchain.fixtures import all_models, annotated_model, image_to_image_model
 from tests.toolchain.models import model_path
@@ -156,9 +157,10 @@ def test_uint8_classifier_feeds_raw_pixels(work: Path) -> None:
     np.testing.assert_array_equal(ours, raw.astype(np.float32) * np.float32(0.00390625))
 
 
-def test_a_picture_of_another_size_is_resized_bilinear_to_the_models_size(work: Path) -> None:
+@pytest.mark.parametrize("size", [(150, 40), (40, 150), (97, 96)])
+def test_a_picture_of_another_size_is_resized_bilinear_to_the_models_size(work: Path, size: tuple[int, int]) -> None:
     model = annotated_model("float_classifier")
-    picture = _picture(work / "cls-wide.png", 150, 40)
+    picture = _picture(work / f"cls-{size[0]}x{size[1]}.png", *size)
     with Image.open(picture) as image:
         resized = np.asarray(image.convert("RGB").resize((96, 96), Image.BILINEAR), dtype=np.float32)
     (fed,) = twin.preprocessed_inputs(model, [str(picture)])
@@ -194,12 +196,13 @@ def test_a_grayscale_input_gets_the_pictures_luminance(work: Path) -> None:
     np.testing.assert_array_equal(ours.reshape(7, 5), (_pixels(picture, "L") - 100) / np.float32(50))
 
 
-def test_an_unreadable_picture_is_a_one_line_error(work: Path) -> None:
-    bad = work / "not-a-picture.png"
-    bad.write_bytes(b"no image here")
+@pytest.mark.parametrize("name", ["not-a-picture.png", "picture.txt"])
+def test_an_unreadable_picture_is_a_one_line_error(work: Path, name: str) -> None:
+    bad = work / name
+    bad.write_bytes(b"no image here")  # a .txt for an image model is a picture too: only text models read text
     error = _error(twin.run_model, annotated_model("float_classifier"), [str(bad)])
     assert error.where == str(bad) and error.message.startswith("cannot read image: ")
-    assert "not-a-picture.png" in error.message and error.exit_code == EXIT_BAD_INPUT
+    assert name in error.message and error.exit_code == EXIT_BAD_INPUT
 
 
 # ---- casts ---------------------------------------------------------------------------------------
@@ -261,6 +264,8 @@ def test_multi_input_model_feeds_each_npy_to_its_own_input(work: Path) -> None:
     error = _error(twin.run_model, model, [str(work / "features.npy"), str(work / "image.npy")])
     assert error.message == "input 'image' needs [1, 64, 64, 3] values, the file has shape [8]"
     assert error.where == str(work / "features.npy")
+    error = _error(twin.run_model, model, [str(work / "image.npy"), str(work / "image.npy")])
+    assert error.message == "input 'features' needs [1, 8] values, the file has shape [1, 64, 64, 3]"
 
 
 def test_floats_for_a_quantized_tensor_input_are_quantized(work: Path) -> None:
@@ -291,6 +296,18 @@ def test_an_unreadable_npy_is_a_one_line_error(work: Path) -> None:
     bad.write_bytes(b"not numpy")
     error = _error(twin.run_model, model_path("float16_classifier"), [str(bad)])
     assert error.where == str(bad) and error.message.startswith("cannot read .npy: ")
+    folder = work / "folder.npy"  # an OSError (run itself refuses a folder before it gets here)
+    folder.mkdir(exist_ok=True)
+    error = _error(twin._tensor_input, np, _plan(model_path("float16_classifier")).inputs[0], str(folder))
+    assert error.where == str(folder) and error.message.startswith("cannot read .npy: [Errno 21]")
+
+
+def test_a_quantization_without_zero_point_takes_zero(work: Path) -> None:
+    plan_in = dataclasses.replace(_plan(model_path("dtypes")).inputs[1], steps=())
+    q = Quantization(scale=(0.5,), zero_point=())
+    plan_in = dataclasses.replace(plan_in, tensor=dataclasses.replace(plan_in.tensor, quantization=q))
+    np.save(work / "q.npy", np.asarray([1.0, -1.0, 2.25, 0.0]))
+    assert twin._tensor_input(np, plan_in, str(work / "q.npy")).tolist() == [[2, -2, 5, 0]]
 
 
 # ---- audio ---------------------------------------------------------------------------------------
@@ -331,13 +348,22 @@ def test_audio_refuses_a_wrong_clip_in_one_line(work: Path) -> None:
     assert error.message == "input 'audio_clip' needs 16000 Hz, 1 channel(s); the file has 8000 Hz, 1"
     stereo = _wav(work / "stereo2.wav", np.zeros(32000, np.int16), channels=2)
     assert _error(twin.run_model, model, [str(stereo)]).message.endswith("the file has 16000 Hz, 2")
+    fast = _wav(work / "fast.wav", np.zeros(16000, np.int16), rate=44100)
+    assert _error(twin.run_model, model, [str(fast)]).message.endswith("the file has 44100 Hz, 1")
     eight = _wav(work / "eight.wav", np.zeros(16000, np.uint8), width=1)
     error = _error(twin.run_model, model, [str(eight)])
     assert (error.where, error.message) == (str(eight), "needs 16-bit PCM, the file has 8-bit samples")
-    broken = work / "broken.wav"
-    broken.write_bytes(b"RIFF0000WAVEjunk")
-    error = _error(twin.run_model, model, [str(broken)])
-    assert error.where == str(broken) and error.message.startswith("cannot read WAV: ")
+    wide = _wav(work / "wide.wav", np.zeros(32000, np.int16), width=4)  # 16000 32-bit samples
+    assert _error(twin.run_model, model, [str(wide)]).message == "needs 16-bit PCM, the file has 32-bit samples"
+    for name, data in [("broken.wav", b"RIFF0000WAVEjunk"), ("plain.wav", b"not a wav"), ("empty.wav", b"")]:
+        broken = work / name  # wave.Error twice, EOFError
+        broken.write_bytes(data)
+        error = _error(twin.run_model, model, [str(broken)])
+        assert error.where == str(broken) and error.message.startswith("cannot read WAV: "), name
+    folder = work / "folder.wav"  # an OSError (run itself refuses a folder before it gets here)
+    folder.mkdir(exist_ok=True)
+    error = _error(twin._audio_input, np, _plan(model).inputs[0], str(folder))
+    assert error.where == str(folder) and error.message.startswith("cannot read WAV: [Errno 21]")
 
 
 # ---- text ----------------------------------------------------------------------------------------
@@ -381,6 +407,11 @@ def test_what_was_given_is_checked_against_the_plan_in_one_line(work: Path) -> N
     assert error.message == "--text needs a model whose metadata has a BERT or regex tokenizer"
     error = _error(twin.run_model, text_model, [str(picture)], text="hello")
     assert error.message == "give either --text or input files, not both"
+    (work / "words.txt").write_text("good", encoding="utf-8")
+    error = _error(twin.run_model, text_model, [str(work / "words.txt")], text="hello")
+    assert error.message == "give either --text or input files, not both"
+    error = _error(twin.run_model, text_model, [str(work / "words.txt")] * 2)
+    assert error.message.startswith("the model has 1 input(s) ('input_text'); 2 given; a text model also takes")
     error = _error(twin.run_model, image_model, [str(picture), str(picture)])
     assert error.message == "the model has 1 input(s) ('image'); 2 given"
     error = _error(twin.preprocessed_inputs, text_model, [])
@@ -393,6 +424,11 @@ def test_what_was_given_is_checked_against_the_plan_in_one_line(work: Path) -> N
     error = _error(twin.run_model, text_model, [str(work / "latin1.txt")])
     assert error.where == str(work / "latin1.txt") and error.message.startswith("cannot read text: ")
     assert error.exit_code == EXIT_BAD_INPUT
+    unreadable = work / "mem.txt"  # a file whose read fails: an OSError (EIO)
+    unreadable.unlink(missing_ok=True)
+    unreadable.symlink_to("/proc/self/mem")
+    error = _error(twin.run_model, text_model, [str(unreadable)])
+    assert (error.where, error.message) == (str(unreadable), "cannot read text: [Errno 5] Input/output error")
 
 
 def test_a_model_litert_cannot_run_is_one_line_with_exit_1(work: Path) -> None:
@@ -402,6 +438,14 @@ def test_a_model_litert_cannot_run_is_one_line_with_exit_1(work: Path) -> None:
     assert error.where == str(model) and error.exit_code == EXIT_FAILED
     assert error.message.startswith("the interpreter cannot run this model: ")
     assert "Landmarks2TransformMatrix" in error.message and "\n" not in error.message and "  " not in error.message
+
+
+def test_a_kernel_that_fails_while_running_is_one_line_with_exit_1(work: Path) -> None:
+    model = model_path("text_classifier")  # token ids past the embedding: GATHER fails in invoke()
+    np.save(work / "ids.npy", np.full((1, 32), 10**6, np.int32))
+    error = _error(twin.run_model, model, [str(work / "ids.npy")])
+    assert (error.where, error.exit_code) == (str(model), EXIT_FAILED)
+    assert error.message == "the interpreter cannot run this model: gather index out of boundsNode number 3 (GATHER) failed to invoke."  # noqa: E501
 
 
 def test_a_model_file_litert_refuses_is_one_line(work: Path) -> None:
@@ -549,10 +593,10 @@ def _boxes(found: list[dict[str, Any]]) -> list[list[float]]:
 
 def test_detection_boxes_of_each_type_in_the_callers_pixels() -> None:
     f = [[float(np.float32(v)) for v in row] for row in _LOCATIONS]
-    floats = _floats(_LOCATIONS, [1, 0, 5], [0.9, 0.8, 0.7], [3])
+    floats = _floats(_LOCATIONS, [1, 0, 2], [0.9, 0.8, 0.7], [3])
     found = twin._detections(np, _group(), floats, None, (200.0, 100.0))
     assert [(d["label"], d["index"], d["score"]) for d in found] == [
-        ("dog", 1, float(np.float32(0.9))), ("cat", 0, float(np.float32(0.8))), ("", 5, float(np.float32(0.7)))]
+        ("dog", 1, float(np.float32(0.9))), ("cat", 0, float(np.float32(0.8))), ("", 2, float(np.float32(0.7)))]
     assert _boxes(found) == [[r[0] * 200, r[1] * 100, r[2] * 200, r[3] * 100] for r in f]
     found = twin._detections(np, _group(index=(1, 0, 3, 2)), floats, None)  # top, left, bottom, right
     assert _boxes(found) == [[r[1], r[0], r[3], r[2]] for r in f]
@@ -575,6 +619,12 @@ def test_detection_count_threshold_calibration_labels_and_top_k() -> None:
     fewer = {**many, 2: np.asarray([[0.9]], np.float32)}
     assert len(twin._detections(np, _group(), fewer, None)) == 1
     assert twin._detections(np, _group(), {**many, 3: np.zeros((0,), np.float32)}, None) == []
+    batch = {**many, 3: np.asarray([2, 3], np.float32)}  # a batch's counts: the first picture's
+    assert len(twin._detections(np, _group(), batch, None)) == 2
+    four = _floats(_LOCATIONS, [0, 1, 0, 1], [0.9, 0.8, 0.7, 0.6], [7])  # four scores, three boxes: three
+    assert len(twin._detections(np, _group(), four, None)) == 3
+    unsorted = _floats(_LOCATIONS, [0, 1, 0], [0.9, 0.25, 0.7], [3])  # a drop does not end the list
+    assert [d["index"] for d in twin._detections(np, _group(threshold=0.5), unsorted, None)] == [0, 0]
     # object_detector.cc keeps a detection only when its score is above the threshold, as a float
     kept = twin._detections(np, _group(threshold=0.5), many, None)
     assert [d["score"] for d in kept] == [float(np.float32(0.9))]
@@ -651,15 +701,19 @@ def test_image_model_output_through_run(work: Path) -> None:
     assert ours == np.clip(raw.reshape(64, 64, 3) * np.float32(255), 0, 255).tolist()
 
 
-def test_confidence_mask_is_height_by_width_floats(work: Path) -> None:
-    model = all_models()["pose_confidence_mask"]
+def test_landscape_masks_keep_height_and_width_apart(work: Path) -> None:
+    model = all_models()["mp_selfie_segmentation_selfie_segmentation_landscape"]
     plan = _plan(model)
-    picture = _picture(work / "pose.png", 256, 256, seed=1)
-    raw = _invoke(model, [(_pixels(picture) / np.float32(255)).reshape(1, 256, 256, 3)])
-    ours = twin.run_model(model, [str(picture)])["outputs"]
-    (mask,) = [o for o in plan.outputs if o.name == "person_mask"]
-    assert ours["person_mask"] == raw[mask.index].reshape(256, 256).tolist()
-    assert ours["Identity_1"] == raw[1].tolist()
+    assert plan.outputs[0].role is OutputRole.CONFIDENCE_MASK and plan.outputs[0].tensor.shape == (1, 144, 256, 1)
+    picture = _picture(work / "landscape.png", 256, 144, seed=13)
+    (raw,) = _invoke(model, [(_pixels(picture) / np.float32(255)).reshape(1, 144, 256, 3)])
+    ours = twin.run_plan(plan, str(model), [str(picture)], None)["outputs"]["segmentation_masks"]
+    assert ours == raw.reshape(144, 256).tolist()
+    segmentation = dataclasses.replace(plan.outputs[0], role=OutputRole.SEGMENTATION)
+    as_classes = dataclasses.replace(plan, outputs=(segmentation,))
+    mask = twin.run_plan(as_classes, str(model), [str(picture)], None)["outputs"]["segmentation_masks"]
+    assert (mask["height"], mask["width"], mask["labels"]) == (144, 256, ["selfie"])
+    assert mask["category_mask"] == np.zeros((144, 256), int).tolist()
 
 
 def test_dequantize_subtracts_the_zero_point_then_scales() -> None:

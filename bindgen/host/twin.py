@@ -200,7 +200,7 @@ def _floats(np: Any, raw: Any, deq: Dequantize | None) -> Any:
 def _classification(np: Any, plan: OutputPlan, values: Any, top_k: int | None) -> list[dict[str, Any]]:
     labels = plan.labels.labels if plan.labels else ()
     result: list[dict[str, Any]] = []
-    for i, score in enumerate(values.reshape(-1).tolist()):
+    for i, score in enumerate(values.ravel().tolist()):
         if plan.calibration is not None:
             score = calibrate(plan.calibration, i, score)
         if plan.score_threshold is not None and score < _f32(plan.score_threshold):
@@ -219,10 +219,10 @@ def _detections(
 ) -> list[dict[str, Any]]:
     """Boxes in the caller's image pixels: RATIO values times the image size, PIXEL values (model
     input pixels) scaled back through the resize; ``to_caller`` is that (x, y) factor."""
-    locations = floats[group.locations].reshape(-1)
-    classes = floats[group.classes].reshape(-1)
-    scores = floats[group.scores].reshape(-1)
-    count = int(floats[group.count].reshape(-1)[0]) if floats[group.count].size else 0
+    locations = floats[group.locations].ravel()
+    classes = floats[group.classes].ravel()
+    scores = floats[group.scores].ravel()
+    count = int(floats[group.count].ravel()[0]) if floats[group.count].size else 0
     n = min(count, scores.size, classes.size, locations.size // 4)
     labels = group.labels.labels if group.labels else ()
     result = []
