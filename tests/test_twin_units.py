@@ -270,7 +270,7 @@ def test_multi_input_model_feeds_each_npy_to_its_own_input(work: Path) -> None:
 
 def test_floats_for_a_quantized_tensor_input_are_quantized(work: Path) -> None:
     """A uint8 tensor input given as floats gets ``x / scale + zero_point`` (rounded half up);
-    given as integers, they are taken as they are."""
+    given as integers or booleans, they are taken as they are."""
     plan_in = dataclasses.replace(_plan(annotated_model("uint8_classifier")).inputs[0], steps=())
     q = plan_in.tensor.quantization
     assert q is not None
@@ -282,6 +282,9 @@ def test_floats_for_a_quantized_tensor_input_are_quantized(work: Path) -> None:
     ints = (np.arange(96 * 96 * 3) % 256).astype(np.int32)
     np.save(work / "ints.npy", ints)
     np.testing.assert_array_equal(twin._tensor_input(np, plan_in, str(work / "ints.npy")).reshape(-1), ints)
+    flags = np.arange(96 * 96 * 3) % 3 == 0
+    np.save(work / "flags.npy", flags)
+    np.testing.assert_array_equal(twin._tensor_input(np, plan_in, str(work / "flags.npy")).reshape(-1), flags)
 
 
 def test_floats_for_an_unquantized_integer_input_are_rounded_only(work: Path) -> None:
@@ -619,6 +622,8 @@ def test_detection_count_threshold_calibration_labels_and_top_k() -> None:
     fewer = {**many, 2: np.asarray([[0.9]], np.float32)}
     assert len(twin._detections(np, _group(), fewer, None)) == 1
     assert twin._detections(np, _group(), {**many, 3: np.zeros((0,), np.float32)}, None) == []
+    past = _floats(_LOCATIONS, [5, 2, 1], [0.9, 0.8, 0.7], [3])  # classes past the labels: no label
+    assert [d["label"] for d in twin._detections(np, _group(), past, None)] == ["", "", "dog"]
     batch = {**many, 3: np.asarray([2, 3], np.float32)}  # a batch's counts: the first picture's
     assert len(twin._detections(np, _group(), batch, None)) == 2
     four = _floats(_LOCATIONS, [0, 1, 0, 1], [0.9, 0.8, 0.7, 0.6], [7])  # four scores, three boxes: three

@@ -159,7 +159,8 @@ def _f32(value: float) -> float:
     """``value`` as the float32 the wrapper (and the Task Library) holds: thresholds compare there."""
     import struct
 
-    return float(struct.unpack("f", struct.pack("f", value))[0])
+    (single,) = struct.unpack("f", struct.pack("f", value))
+    return float(single)
 
 
 def calibrate(calibration: Calibration, index: int, score: float) -> float:
