@@ -241,12 +241,13 @@ def _detections(
             score = calibrate(group.calibration, index, score)
         if group.score_threshold is not None and not score > _f32(group.score_threshold):
             continue  # object_detector.cc keeps a detection only when score > threshold
-        box = [box[0] * to_caller[0], box[1] * to_caller[1], box[2] * to_caller[0], box[3] * to_caller[1]]
+        left, top, right, bottom = box
+        x, y = to_caller
         result.append({
             "label": labels[index] if 0 <= index < len(labels) else "",
             "index": index,
             "score": score,
-            "box": dict(zip(("left", "top", "right", "bottom"), box, strict=True)),
+            "box": {"left": left * x, "top": top * y, "right": right * x, "bottom": bottom * y},
         })  # fmt: skip
     return result[:top_k] if top_k else result
 
