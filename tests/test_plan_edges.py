@@ -503,8 +503,10 @@ def test_a_labelled_four_channel_output_is_a_mask_when_the_labels_or_content_say
 ) -> None:
     if role is None:
         expected = f"segmentation output .*'labels.txt' has {labels} lines, the model has 4 classes"
-        with pytest.raises(BindgenError, match=expected):
-            _plan(tmp_path, "segmenter", *_mask_output(labels, content))
+        model = _annotated(tmp_path, "segmenter", *_mask_output(labels, content))
+        for description in (model, _replayed(model)):  # the content type compared by value, not identity
+            with pytest.raises(BindgenError, match=expected):
+                build_plan(description)
         return
     (out,) = _plan(tmp_path, "segmenter", *_mask_output(labels, content)).outputs
     assert out.role is role
@@ -648,3 +650,11 @@ def test_a_labelled_1x1x1xn_output_is_a_classifier_not_a_mask() -> None:
     assert out.role is OutputRole.CLASSIFICATION and out.class_axis_size == classes
     (wide,) = build_plan(_reshaped(model, outputs={0: (1, 1, 2, classes)})).outputs
     assert wide.role is OutputRole.SEGMENTATION
+
+
+def test_a_labelled_mask_with_no_channels_is_refused_not_a_confidence_mask(tmp_path: Path) -> None:
+    """A confidence mask has exactly one channel; an empty [1, H, W, 0] output with labels is a
+    label-count mismatch (0 classes), not a mask."""
+    one_label = _annotated(tmp_path, "segmenter", *_mask_output(1, None))
+    with pytest.raises(BindgenError, match=r"'labels\.txt' has 1 lines, the model has 0 classes"):
+        build_plan(_reshaped(one_label, outputs={0: (1, 8, 8, 0)}))
