@@ -373,8 +373,6 @@ def _check_counts(
     a short file would otherwise give classes a silent "" label or the default score, a long one
     (MediaPipe's hand_landmark models put 2 handedness labels on the 63-value landmark tensor)
     names classes the tensor does not have."""
-    from bindgen.errors import BindgenError
-
     for name, count in (
         (labels.file_name if labels else "", len(labels.labels) if labels else None),
         (calibration.file_name if calibration else "", len(calibration.sigmoids) if calibration else None),

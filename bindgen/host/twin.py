@@ -8,6 +8,7 @@ nothing else in bindgen needs them.
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -157,8 +158,6 @@ def clamped_log(x: float, threshold: float = LOG_SCORE_MINIMUM) -> float:
 
 def _f32(value: float) -> float:
     """``value`` as the float32 the wrapper (and the Task Library) holds: thresholds compare there."""
-    import struct
-
     (single,) = struct.unpack("f", struct.pack("f", value))
     return float(single)
 
@@ -200,11 +199,12 @@ def _floats(np: Any, raw: Any, deq: Dequantize | None) -> Any:
 
 def _classification(np: Any, plan: OutputPlan, values: Any, top_k: int | None) -> list[dict[str, Any]]:
     labels = plan.labels.labels if plan.labels else ()
+    threshold = None if plan.score_threshold is None else _f32(plan.score_threshold)
     result: list[dict[str, Any]] = []
     for i, score in enumerate(values.ravel().tolist()):
         if plan.calibration is not None:
             score = calibrate(plan.calibration, i, score)
-        if plan.score_threshold is not None and score < _f32(plan.score_threshold):
+        if threshold is not None and score < threshold:
             continue
         result.append({"label": labels[i] if i < len(labels) else "", "index": i, "score": float(score)})
     result.sort(key=lambda c: -float(c["score"]))
@@ -226,6 +226,7 @@ def _detections(
     count = int(floats[group.count].ravel()[0]) if floats[group.count].size else 0
     n = min(count, scores.size, classes.size, locations.size // 4)
     labels = group.labels.labels if group.labels else ()
+    threshold = None if group.score_threshold is None else _f32(group.score_threshold)
     result = []
     for i in range(n):
         v = [float(locations[4 * i + k]) for k in group.box.index]
@@ -239,7 +240,7 @@ def _detections(
         score = float(scores[i])
         if group.calibration is not None:
             score = calibrate(group.calibration, index, score)
-        if group.score_threshold is not None and not score > _f32(group.score_threshold):
+        if threshold is not None and not score > threshold:
             continue  # object_detector.cc keeps a detection only when score > threshold
         left, top, right, bottom = box
         x, y = to_caller

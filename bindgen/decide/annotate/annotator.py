@@ -559,6 +559,7 @@ def init_spec(model_path: Path) -> str:
     ]
     inputs_md: list[dict[str, Any]] = sub_md.get("input_tensor_metadata") or []
     outputs_md: list[dict[str, Any]] = sub_md.get("output_tensor_metadata") or []
+
     def normalization(i: int) -> list[str]:
         """mean/std lines for image input ``i``: the model's own NormalizationOptions, else a guess."""
         mean, std = ([127.5], [127.5]) if model.main.inputs[i].dtype.is_float else ([0.0], [1.0])
