@@ -1,5 +1,7 @@
 package dev.bindgen.jvmtest.api;
 
+import static dev.bindgen.jvmtest.Json.quote;
+
 import android.content.Context;
 import android.content.ContextWrapper;
 import android.content.res.AssetManager;
@@ -381,15 +383,5 @@ public class ApiDriver {
 
   private static String number(float x) {
     return Float.isFinite(x) ? Float.toString(x) : "null";
-  }
-
-  static String quote(String s) {
-    StringBuilder q = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      if (c == '"' || c == '\\') q.append('\\').append(c);
-      else if (c < 0x20) q.append(String.format("\\u%04x", (int) c));
-      else q.append(c);
-    }
-    return q.append('"').toString();
   }
 }

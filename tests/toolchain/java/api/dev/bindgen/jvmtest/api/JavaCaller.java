@@ -1,5 +1,6 @@
 package dev.bindgen.jvmtest.api;
 
+import dev.bindgen.jvmtest.Json;
 import android.content.Context;
 import android.graphics.Bitmap;
 import dev.bindgen.jvmtest.float_classifier.FloatClassifier;
@@ -24,12 +25,12 @@ final class JavaCaller {
       FloatClassifier.Outputs outputs = model.process(TensorImage.fromBitmap(bitmap));
       List<Category> probability = outputs.getProbability();
       json.append("\"default\": ").append(ApiDriver.outputs(outputs));
-      json.append(", \"top\": ").append(ApiDriver.quote(probability.get(0).getLabel()));
+      json.append(", \"top\": ").append(Json.quote(probability.get(0).getLabel()));
       model.close();
 
       FloatClassifier.Options options = new FloatClassifier.Options(FloatClassifier.Device.GPU);
       FloatClassifier gpu = FloatClassifier.newInstance(context, options);
-      json.append(", \"gpu_device\": ").append(ApiDriver.quote(gpu.getDevice().name()));
+      json.append(", \"gpu_device\": ").append(Json.quote(gpu.getDevice().name()));
       json.append(", \"gpu_threads\": ").append(options.getNumThreads());
       json.append(", \"gpu\": ").append(ApiDriver.outputs(gpu.process(bitmap, 0)));
       gpu.close();
@@ -38,7 +39,7 @@ final class JavaCaller {
       json.append(", \"two_threads\": ").append(ApiDriver.outputs(threads.process(bitmap)));
       threads.close();
     } catch (IOException e) {
-      json.append("\"io_error\": ").append(ApiDriver.quote(e.toString()));
+      json.append("\"io_error\": ").append(Json.quote(e.toString()));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
